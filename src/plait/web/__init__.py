@@ -1,0 +1,1 @@
+"""plait.web: Twisted Web's API on asyncio."""

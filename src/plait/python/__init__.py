@@ -1,0 +1,1 @@
+"""Foundations shared by the rest of plait: failures, components, file paths, logging."""

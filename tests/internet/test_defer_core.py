@@ -89,8 +89,9 @@ def test_add_callbacks_with_all_arguments():
     assert d.result == (0, 1, 2)
 
     d = Deferred()
-    d.addCallbacks(lambda r: r, lambda f, x, z=0: ("bad", x, z), errbackArgs=(3,),
-                   errbackKeywords={"z": 4})
+    d.addCallbacks(
+        lambda r: r, lambda f, x, z=0: ("bad", x, z), errbackArgs=(3,), errbackKeywords={"z": 4}
+    )
     d.errback(ValueError())
     assert d.result == ("bad", 3, 4)
 
@@ -146,7 +147,7 @@ def test_nested_failure_propagates_and_is_not_logged_twice(caplog):
     assert isinstance(f, Failure)
     assert f.check(ValueError)
     outer.addErrback(lambda _: None)
-    del outer, inner
+    del outer
     gc.collect()
     assert "Unhandled error" not in caplog.text
 

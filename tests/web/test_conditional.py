@@ -80,7 +80,8 @@ def test_rfc850_two_digit_years_follow_the_fifty_year_rule() -> None:
     far_future = (this_year + 60) % 100
     near = parse_http_date(b"Monday, 01-Jan-%02d 00:00:00 GMT" % near_future)
     far = parse_http_date(b"Monday, 01-Jan-%02d 00:00:00 GMT" % far_future)
-    assert near is not None and far is not None
+    assert near is not None
+    assert far is not None
     assert time.gmtime(near).tm_year == this_year + 10
     assert time.gmtime(far).tm_year == this_year + 60 - 100
 

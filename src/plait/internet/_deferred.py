@@ -12,6 +12,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Generator
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast
 
 from plait.python.failure import Failure
@@ -25,8 +26,12 @@ __all__ = [
     "Deferred",
     "NotACoroutineError",
     "TimeoutError",
+    "execute",
     "fail",
+    "getDebugging",
+    "maybeDeferred",
     "passthru",
+    "setDebugging",
     "succeed",
 ]
 
@@ -113,6 +118,9 @@ class Deferred(Generic[_T]):
     ``callback(result)`` or ``errback(failure)`` fires it once; every callback added before
     or after then runs in order, each receiving the previous one's result.
     """
+
+    #: Kept for Twisted compatibility; plait records no extra debugging information.
+    debug = False
 
     __slots__ = (
         "__weakref__",
@@ -479,3 +487,44 @@ def fail(result: Failure | BaseException | None = None) -> Deferred[Any]:
     d: Deferred[Any] = Deferred()
     d.errback(result)
     return d
+
+
+def maybeDeferred(f: Callable[_P, Any], *args: _P.args, **kwargs: _P.kwargs) -> Deferred[Any]:
+    """Call *f* and return its result as a Deferred, whatever it returned or raised.
+
+    A Deferred is returned as is, a Failure or exception becomes a failed Deferred, a
+    coroutine is driven with :meth:`Deferred.fromCoroutine`, an asyncio future is adapted
+    with :meth:`Deferred.fromFuture`, anything else becomes a fired Deferred.
+    """
+    try:
+        result = f(*args, **kwargs)
+    except BaseException:
+        return fail(Failure())
+    if isinstance(result, Deferred):
+        return result
+    if isinstance(result, Failure):
+        return fail(result)
+    if isinstance(result, CoroutineType):
+        return Deferred.fromCoroutine(result)
+    if getattr(result, "_asyncio_future_blocking", None) is not None:
+        return Deferred.fromFuture(result)
+    return succeed(result)
+
+
+def execute(callable: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> Deferred[_T]:
+    """Call *callable* now and return a Deferred of its result or of the exception it raised."""
+    try:
+        result = callable(*args, **kwargs)
+    except BaseException:
+        return fail()
+    return succeed(result)
+
+
+def setDebugging(on: bool) -> None:
+    """Set ``Deferred.debug`` (accepted for compatibility; it changes nothing in plait)."""
+    Deferred.debug = bool(on)
+
+
+def getDebugging() -> bool:
+    """The value given to :func:`setDebugging`."""
+    return Deferred.debug

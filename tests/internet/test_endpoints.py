@@ -160,7 +160,7 @@ class TestServerEndpoints:
         d = SSL4ServerEndpoint(reactor, 443, PyOpenSSLish()).listen(Factory())
         reason = failure(d)
         assert reason.check(TypeError)
-        assert "pyOpenSSL contexts are not supported" in reason.getErrorMessage()
+        assert "not ssl.SSLContext" in reason.getErrorMessage()
 
     def test_ssl_factory_protocols_get_a_fresh_context(
         self, reactor: FakeReactor, pems: dict[str, Path]

@@ -3,6 +3,7 @@
 import os
 import ssl
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -379,17 +380,33 @@ def test_keys_never_linger_on_disk(
 ) -> None:
     # Force the temp-file fallback and watch the directory it uses.
     monkeypatch.delattr(os, "memfd_create")
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
-    seen: list[int] = []
-    real = pssl._loadChain.__globals__["tempfile"].mkstemp
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    modes: list[int] = []
+    real = tempfile.mkstemp
 
     def spy(**kwargs: str) -> tuple[int, str]:
         fd, path = real(**kwargs)
-        seen.append(stat.S_IMODE(os.stat(path).st_mode))
+        modes.append(stat.S_IMODE(os.stat(path).st_mode))
         return fd, path
 
-    monkeypatch.setattr("tempfile.mkstemp", spy)
-    private = PrivateCertificate.loadPEM(serverPEM)
-    private.options().getContext()
-    assert seen == [0o600]
+    monkeypatch.setattr(tempfile, "mkstemp", spy)
+    PrivateCertificate.loadPEM(serverPEM).options().getContext()
+    assert modes == [0o600]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_keys_stay_in_memory_where_memfd_exists(
+    serverPEM: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created: list[str] = []
+    real = tempfile.mkstemp
+
+    def spy(**kwargs: str) -> tuple[int, str]:
+        fd, path = real(**kwargs)
+        created.append(path)
+        return fd, path
+
+    monkeypatch.setattr(tempfile, "mkstemp", spy)
+    context = PrivateCertificate.loadPEM(serverPEM).options().getContext()
+    assert isinstance(context, ssl.SSLContext)
+    assert len(created) == (0 if hasattr(os, "memfd_create") else 1)

@@ -21,6 +21,7 @@ from typing import Any
 from zope.interface import implementer
 
 from plait.internet import error
+from plait.internet._ports import sslContextOf
 from plait.internet._strports import (
     SSLClientSpec,
     SSLServerSpec,
@@ -72,7 +73,7 @@ def _serverContext(contextFactory: Any, factory: Any) -> _stdssl.SSLContext:
         if protocols:
             return contextFactory._newServerContext(protocols)
         return contextFactory.getContext()
-    context = _contextOf(contextFactory)
+    context = sslContextOf(contextFactory)
     if protocols:
         # The standard library keeps ALPN on the context, not the connection:
         # a context shared by several endpoints gets the last factory's list.
@@ -84,20 +85,7 @@ def _clientContext(contextFactory: Any) -> _stdssl.SSLContext:
     """The client context to connect with; CertificateOptions give their client side."""
     if isinstance(contextFactory, CertificateOptions):
         return contextFactory.getClientContext()
-    return _contextOf(contextFactory)
-
-
-def _contextOf(contextFactory: Any) -> _stdssl.SSLContext:
-    if isinstance(contextFactory, _stdssl.SSLContext):
-        return contextFactory
-    getContext = getattr(contextFactory, "getContext", None)
-    context = getContext() if callable(getContext) else None
-    if not isinstance(context, _stdssl.SSLContext):
-        raise TypeError(
-            "sslContextFactory must be an ssl.SSLContext or have a getContext() returning one"
-            f" (pyOpenSSL contexts are not supported), not {contextFactory!r}"
-        )
-    return context
+    return sslContextOf(contextFactory)
 
 
 @implementer(IStreamServerEndpoint)

@@ -95,7 +95,8 @@ class _GzipEncoder:
 
     Whether to compress is decided when the first bytes (or the finish) go out,
     because only then are the status and headers the resource chose known: a
-    204/304, or a body the resource already encoded itself, passes through as is.
+    204/304, a body the resource already encoded itself, or a response whose
+    headers were already sent passes through as is.
     """
 
     def __init__(self, compressLevel: int, request: Any) -> None:
@@ -110,6 +111,9 @@ class _GzipEncoder:
         headers = request.responseHeaders
         code = getattr(request, "code", 200)
         if code in (204, 304) or headers.hasHeader(b"content-encoding"):
+            return
+        if getattr(request, "startedWriting", False):
+            # The headers went out without Content-Encoding: the body must stay as is.
             return
         headers.setRawHeaders(b"content-encoding", [b"gzip"])
         # The length is of the uncompressed body; the server frames the new one.

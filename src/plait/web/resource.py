@@ -77,12 +77,14 @@ class _RenderTable:
 _TABLE: Final = "_plaitRenderTable"
 
 
-def _handlerFor(cls: type, name: str) -> _Handler:
-    """Return a ``(resource, request)`` callable for the attribute *name* of *cls*."""
-    for klass in cls.__mro__:
-        if name in vars(klass):
-            attribute = vars(klass)[name]
-            break
+def _handlerFor(cls: type, name: str) -> _Handler | None:
+    """Return a ``(resource, request)`` callable for the attribute *name* of *cls*.
+
+    None when the class sets it to None (Twisted's way of switching a method off).
+    """
+    attribute = next(vars(klass)[name] for klass in cls.__mro__ if name in vars(klass))
+    if attribute is None:
+        return None
     if isinstance(attribute, FunctionType):
         return attribute
 
@@ -95,16 +97,17 @@ def _handlerFor(cls: type, name: str) -> _Handler:
 
 def _buildRenderTable(cls: type) -> _RenderTable:
     """Collect *cls*'s ``render_*`` methods into a table keyed by method bytes."""
-    handlers: dict[bytes, _Handler] = {}
+    names: dict[str, None] = {}
     for klass in reversed(cls.__mro__):
-        for name in vars(klass):
-            if not name.startswith("render_") or len(name) == len("render_"):
-                continue
-            try:
-                method = name[len("render_") :].encode("ascii")
-            except UnicodeEncodeError:
-                continue
-            handlers[method] = _handlerFor(cls, name)
+        names.update(dict.fromkeys(n for n in vars(klass) if n.startswith("render_")))
+    handlers: dict[bytes, _Handler] = {}
+    for name in names:
+        method = name[len("render_") :]
+        if not method.isascii() or not method:
+            continue
+        handler = _handlerFor(cls, name)
+        if handler is not None:
+            handlers[method.encode("ascii")] = handler
     # HEAD falls back to GET only where there is a GET to fall back to: a resource
     # with only render_POST answers HEAD with 405, not with an AttributeError.
     if handlers.get(b"HEAD") is _defaultRenderHead and b"GET" not in handlers:

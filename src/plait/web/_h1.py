@@ -1,0 +1,633 @@
+"""A sans-IO HTTP/1.x server connection: bytes in, events out; responses in, bytes out.
+
+No sockets, no asyncio, no resources: `plait.web._channel` moves the bytes. The request
+head is located and its request line checked here (strictly, per RFC 9112), header fields
+are parsed by llhttp through httptools, and bodies (Content-Length and chunked) are framed
+here, lazily: the connection only looks at the bytes of request N+1 once the response to
+request N has ended and `H1Connection.start_next_cycle` was called, so pipelined requests
+come out one at a time, in order, whatever the segmentation of the input.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from httptools import (
+    HttpParserError,
+    HttpParserInvalidMethodError,
+    HttpParserUpgrade,
+    HttpRequestParser,
+)
+
+from plait.web._events import (
+    NEED_DATA,
+    PAUSED,
+    BadRequest,
+    ConnectionClosed,
+    Data,
+    EndOfMessage,
+    Event,
+    LocalProtocolError,
+    RequestHead,
+    Sentinel,
+)
+from plait.web._h1_parse import checkHeaders, checkRequestLine, diagnoseRequestLine
+from plait.web._limits import Limits
+from plait.web._responses import RESPONSES
+
+__all__ = ["H1Connection"]
+
+# States of the peer's side ("their") and ours. Plain strings: cheap and readable in tests.
+IDLE: Final = "IDLE"  # them: no byte of the next request yet; us: no response started
+HEAD: Final = "HEAD"  # them: part of a request head received
+BODY: Final = "BODY"  # them: head delivered, body (or its end) not yet
+SEND_BODY: Final = "SEND_BODY"  # us: status line sent, body in progress
+DONE: Final = "DONE"  # the message is complete
+MUST_CLOSE: Final = "MUST_CLOSE"  # us: response done, the connection may not be reused
+CLOSED: Final = "CLOSED"  # them: the peer closed its side
+ERROR: Final = "ERROR"  # a BadRequest was produced or sent
+SWITCHED: Final = "SWITCHED"  # us: 101 sent, the connection belongs to another protocol
+
+_MAX_EMPTY_LINES: Final = 4  # RFC 9112 section 2.2: ignore at least one CRLF before a request
+_BARE_CR_OR_LF: Final = re.compile(rb"\r[^\n]|(?<!\r)\n")
+_CHUNK_LINE: Final = re.compile(
+    rb"([0-9A-Fa-f]{1,16})"
+    rb"(?:[ \t]*;[ \t]*[-!#$%&'*+.^_`|~0-9A-Za-z]+"
+    rb"(?:[ \t]*=[ \t]*(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+"
+    rb'|"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"))?)*'
+)
+_FIELD_LINE: Final = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+:[\t \x21-\x7e\x80-\xff]*")
+_TOKEN: Final = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+_FORBIDDEN_IN_VALUE: Final = re.compile(rb"[\r\n\x00]")
+_FORBIDDEN_IN_REASON: Final = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+# Response framing.
+_NO_BODY: Final = 0  # HEAD, 1xx, 204, 304: nothing on the wire
+_LENGTH: Final = 1  # Content-Length set by the application
+_CHUNKED: Final = 2
+_UNTIL_CLOSE: Final = 3  # HTTP/1.0 without a length: the end of the body is the close
+_RAW: Final = 4  # after 101 Switching Protocols
+
+_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class _HeaderSink:
+    """Collects llhttp's header callbacks (names as sent, values stripped of OWS)."""
+
+    __slots__ = ("complete", "headers")
+
+    def __init__(self) -> None:
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.complete = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if value and value[-1] in (0x20, 0x09):
+            value = value.rstrip(b" \t")
+        self.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self.complete = True
+
+
+def _llhttpReason(error: Exception) -> str:
+    text = str(error).encode("ascii", "replace").decode("ascii")
+    text = "".join(c if " " <= c <= "~" else "?" for c in text)[:80]
+    return f"malformed request head: {text}" if text else "malformed request head"
+
+
+class H1Connection:
+    """The server side of one HTTP/1.0 or HTTP/1.1 connection, without any I/O.
+
+    Feed received bytes to `receive_data` and pull events with `next_event`; frame the
+    response with `start_response`, `send_body` and `end_response`, then call
+    `start_next_cycle` if `keep_alive` allows. Every malformed input becomes one
+    `BadRequest` event (answer it with `error_response` and close).
+    """
+
+    __slots__ = (
+        "_bodyLeft",
+        "_buf",
+        "_chunkLeft",
+        "_chunkState",
+        "_chunked",
+        "_clientKeepAlive",
+        "_contentLength",
+        "_continueSent",
+        "_declared",
+        "_discard",
+        "_emptyLines",
+        "_eof",
+        "_expectContinue",
+        "_framing",
+        "_isHead",
+        "_keepAlive",
+        "_lineEnd",
+        "_maxBody",
+        "_minor",
+        "_our",
+        "_received",
+        "_requestLine",
+        "_scanned",
+        "_sent",
+        "_their",
+        "_trailerBytes",
+        "limits",
+    )
+
+    def __init__(self, limits: Limits = Limits()) -> None:  # noqa: B008  (frozen, immutable)
+        self.limits = limits
+        self._buf = bytearray()
+        self._eof = False
+        self._discard = False
+        self._their = IDLE
+        self._our = IDLE
+        self._keepAlive = True
+        self._resetRequest()
+
+    def _resetRequest(self) -> None:
+        self._emptyLines = 0
+        self._requestLine: tuple[bytes, bytes, int] = (b"", b"", 1)
+        self._lineEnd = -1  # index of the CR ending the request line, once validated
+        self._scanned = 0  # how far the head was searched for its end and bare CR/LF
+        self._minor = 1
+        self._isHead = False
+        self._clientKeepAlive = True
+        self._contentLength: int | None = None
+        self._chunked = False
+        self._expectContinue = False
+        self._continueSent = False
+        self._bodyLeft = 0
+        self._chunkState = 0
+        self._chunkLeft = 0
+        self._trailerBytes = 0
+        self._received = 0
+        self._maxBody: int | None = self.limits.max_body_bytes
+        self._framing = _NO_BODY
+        self._declared = 0
+        self._sent = 0
+
+    # -- state, for the channel and for tests -----------------------------------------------
+
+    @property
+    def their_state(self) -> str:
+        """The peer's state: IDLE, HEAD, BODY, DONE, CLOSED or ERROR."""
+        if self._their == IDLE and self._buf:
+            return HEAD
+        return self._their
+
+    @property
+    def our_state(self) -> str:
+        """Our state: IDLE, SEND_BODY, DONE, MUST_CLOSE, ERROR or SWITCHED."""
+        return self._our
+
+    @property
+    def keep_alive(self) -> bool:
+        """Whether the connection may carry another request once this response has ended."""
+        return self._keepAlive and self._our not in (ERROR, MUST_CLOSE, SWITCHED)
+
+    @property
+    def pending_requests(self) -> int:
+        """How many request heads are buffered behind the current request (an upper bound)."""
+        count = self._buf.count(b"\r\n\r\n")
+        if self._their in (IDLE, HEAD) and count:
+            count -= 1
+        return count
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes received and not yet turned into events."""
+        return len(self._buf)
+
+    @property
+    def trailing_data(self) -> bytes:
+        """Received bytes not yet parsed (after a 101 response: the new protocol's)."""
+        return bytes(self._buf)
+
+    # -- input ------------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Add bytes received from the peer; ``b""`` means the peer closed its side."""
+        if not data:
+            self._eof = True
+            return
+        if self._eof or self._discard or self._their == ERROR:
+            return
+        self._buf += data
+
+    def set_max_body(self, n: int | None) -> None:
+        """Set the body limit of the current request (None: unlimited), before its body is read."""
+        self._maxBody = n
+
+    def next_event(self) -> Event | Sentinel:
+        """The next event, `NEED_DATA` (feed more bytes) or `PAUSED` (act first)."""
+        their = self._their
+        if their == BODY:
+            if self._chunked:
+                return self._nextChunked()
+            return self._nextBody()
+        if their in (IDLE, HEAD):
+            return self._nextHead()
+        if their == CLOSED:
+            return ConnectionClosed()
+        return PAUSED  # DONE (until start_next_cycle) or ERROR (for ever)
+
+    def _fail(self, problem: BadRequest) -> BadRequest:
+        self._their = ERROR
+        self._keepAlive = False
+        self._buf.clear()
+        return problem
+
+    def _needData(self) -> Event | Sentinel:
+        if self._eof:
+            self._their = CLOSED
+            self._keepAlive = False
+            return ConnectionClosed()
+        return NEED_DATA
+
+    def _nextHead(self) -> Event | Sentinel:
+        buf = self._buf
+        limits = self.limits
+        if self._lineEnd < 0:
+            while buf[:2] == b"\r\n":
+                del buf[:2]
+                self._emptyLines += 1
+                if self._emptyLines > _MAX_EMPTY_LINES:
+                    return self._fail(BadRequest(status=400, reason="too many empty lines"))
+            if not buf or buf == b"\r":
+                return self._needData()
+        self._their = HEAD
+        maxHead = limits.max_header_bytes
+        size = min(len(buf), maxHead + 1)
+        if self._lineEnd < 0:
+            lf = buf.find(b"\n", 0, size)
+            if lf < 0:
+                problem = diagnoseRequestLine(bytes(buf[:size]), False, limits.max_request_target)
+                if problem is not None:
+                    return self._fail(problem)
+                if size > maxHead:
+                    return self._fail(BadRequest(status=431, reason="request head too large"))
+                return self._needData()
+            line = checkRequestLine(bytes(buf[:lf]), limits.max_request_target)
+            if isinstance(line, BadRequest):
+                return self._fail(line)
+            self._requestLine = line
+            self._lineEnd = lf - 1
+            self._scanned = lf - 1
+        start = self._scanned
+        end = buf.find(b"\r\n\r\n", max(start - 3, self._lineEnd), size)
+        checkTo = end + 4 if end >= 0 else size
+        if _BARE_CR_OR_LF.search(buf, max(start - 1, self._lineEnd), checkTo) is not None:
+            return self._fail(BadRequest(status=400, reason="bare CR or LF in request head"))
+        if end < 0:
+            if size > maxHead:
+                return self._fail(BadRequest(status=431, reason="request head too large"))
+            self._scanned = size
+            return self._needData()
+        headEnd = end + 4
+        if headEnd > maxHead:
+            return self._fail(BadRequest(status=431, reason="request head too large"))
+        head = bytes(buf[:headEnd])
+        del buf[:headEnd]
+        return self._parseHead(head)
+
+    def _parseHead(self, head: bytes) -> Event:
+        method, target, minor = self._requestLine
+        sink = _HeaderSink()
+        parser = HttpRequestParser(sink)
+        if minor > 1:
+            parser.set_dangerous_leniencies(lenient_version=True)
+        try:
+            parser.feed_data(head)
+        except HttpParserUpgrade:
+            pass  # CONNECT or Upgrade: the head is complete, the rest is ours to frame
+        except HttpParserInvalidMethodError:
+            return self._fail(BadRequest(status=501, reason="request method not implemented"))
+        except HttpParserError as error:
+            if not sink.complete:
+                return self._fail(BadRequest(status=400, reason=_llhttpReason(error)))
+            # llhttp objects to the framing after the fields parsed: checkHeaders says why.
+        headers = sink.headers
+        if len(headers) > self.limits.max_headers:
+            return self._fail(BadRequest(status=431, reason="too many header fields"))
+        facts = checkHeaders(headers, minor)
+        if isinstance(facts, BadRequest):
+            return self._fail(facts)
+        if not sink.complete:
+            return self._fail(BadRequest(status=400, reason="malformed request head"))
+        version = b"1.0" if minor == 0 else b"1.1"
+        self._minor = 0 if minor == 0 else 1
+        self._isHead = method == b"HEAD"
+        self._clientKeepAlive = facts.keepAlive
+        self._contentLength = facts.contentLength
+        self._chunked = facts.chunked
+        self._expectContinue = facts.expectContinue
+        self._bodyLeft = facts.contentLength or 0
+        self._their = BODY
+        return RequestHead(
+            method=method,
+            target=target,
+            version=version,
+            headers=headers,
+            content_length=facts.contentLength,
+            chunked=facts.chunked,
+            expect_continue=facts.expectContinue,
+            keep_alive=facts.keepAlive,
+        )
+
+    def _endOfMessage(self) -> EndOfMessage:
+        self._their = DONE
+        if not self._clientKeepAlive:
+            self._discard = True  # Twisted too ignores bytes after a non-persistent request
+            self._buf.clear()
+        return EndOfMessage()
+
+    def _nextBody(self) -> Event | Sentinel:
+        left = self._bodyLeft
+        if left == 0:
+            return self._endOfMessage()
+        if self._received == 0:
+            maxBody = self._maxBody
+            if maxBody is not None and left > maxBody:
+                return self._fail(BadRequest(status=413, reason="request body too large"))
+        buf = self._buf
+        if not buf:
+            return self._needData()
+        if len(buf) <= left:
+            data = bytes(buf)
+            buf.clear()
+        else:
+            data = bytes(buf[:left])
+            del buf[:left]
+        self._bodyLeft = left - len(data)
+        self._received += len(data)
+        return Data(data=data)
+
+    def _nextChunked(self) -> Event | Sentinel:
+        buf = self._buf
+        while True:
+            state = self._chunkState
+            if state == 0:  # chunk-size line
+                maxLine = 17 + self.limits.max_chunk_ext_bytes
+                lf = buf.find(b"\n", 0, maxLine + 1)
+                if lf < 0:
+                    if len(buf) > maxLine:
+                        return self._fail(BadRequest(status=400, reason="chunk line too long"))
+                    return self._needData()
+                if lf == 0 or buf[lf - 1] != 0x0D:
+                    return self._fail(BadRequest(status=400, reason="bare LF in chunked body"))
+                match = _CHUNK_LINE.fullmatch(buf, 0, lf - 1)
+                if match is None:
+                    return self._fail(BadRequest(status=400, reason="invalid chunk line"))
+                size = int(match[1], 16)
+                del buf[: lf + 1]
+                if size == 0:
+                    self._chunkState = 3
+                    continue
+                maxBody = self._maxBody
+                if maxBody is not None and self._received + size > maxBody:
+                    return self._fail(BadRequest(status=413, reason="request body too large"))
+                self._chunkLeft = size
+                self._chunkState = 1
+            elif state == 1:  # chunk data
+                if not buf:
+                    return self._needData()
+                left = self._chunkLeft
+                if len(buf) <= left:
+                    data = bytes(buf)
+                    buf.clear()
+                else:
+                    data = bytes(buf[:left])
+                    del buf[:left]
+                self._chunkLeft = left - len(data)
+                self._received += len(data)
+                if not self._chunkLeft:
+                    self._chunkState = 2
+                return Data(data=data)
+            elif state == 2:  # CRLF after the data
+                if buf[:2] == b"\r\n":
+                    del buf[:2]
+                    self._chunkState = 0
+                    continue
+                if not buf or buf == b"\r":
+                    return self._needData()
+                return self._fail(BadRequest(status=400, reason="missing CRLF after chunk data"))
+            else:  # trailer section, ended by an empty line
+                room = self.limits.max_trailer_bytes - self._trailerBytes
+                lf = buf.find(b"\n")
+                if lf < 0 or lf + 1 > room:
+                    if lf >= 0 or len(buf) > room:
+                        return self._fail(
+                            BadRequest(status=431, reason="trailer section too large")
+                        )
+                    return self._needData()
+                if lf == 0 or buf[lf - 1] != 0x0D:
+                    return self._fail(BadRequest(status=400, reason="bare LF in trailer section"))
+                if lf == 1:
+                    del buf[:2]
+                    return self._endOfMessage()
+                if _FIELD_LINE.fullmatch(buf, 0, lf - 1) is None:
+                    return self._fail(BadRequest(status=400, reason="invalid trailer field"))
+                del buf[: lf + 1]
+                self._trailerBytes += lf + 1
+
+    # -- output -----------------------------------------------------------------------------
+
+    def send_continue(self) -> bytes:
+        """``100 Continue`` once, if the current request waits for it and nothing was sent yet."""
+        if (
+            not self._expectContinue
+            or self._continueSent
+            or self._their != BODY
+            or self._our != IDLE
+        ):
+            return b""
+        maxBody = self._maxBody
+        if maxBody is not None and (self._contentLength or 0) > maxBody:
+            return b""  # never invite a body that will be refused
+        self._continueSent = True
+        return _CONTINUE
+
+    def start_response(
+        self, status: int, reason: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> bytes:
+        """Frame the status line and *headers*, adding the framing and Connection headers."""
+        if self._our != IDLE or self._their in (IDLE, HEAD, ERROR):
+            raise LocalProtocolError(f"cannot start a response in state {self._our}/{self._their}")
+        if type(status) is not int or not 100 <= status <= 999:
+            raise ValueError(f"invalid status code: {status!r}")
+        if _FORBIDDEN_IN_REASON.search(reason) is not None:
+            raise ValueError(f"invalid reason phrase: {reason[:64]!r}")
+        length: bytes | None = None
+        connection: list[bytes] = []
+        out: list[bytes] = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
+        # RFC 9110 section 2.5: a server sends its own highest conformant version, so
+        # HTTP/1.1 even to an HTTP/1.0 client (Twisted echoes the request's version).
+        for name, value in headers:
+            if _TOKEN.fullmatch(name) is None:
+                raise ValueError(f"invalid header name: {name[:64]!r}")
+            if _FORBIDDEN_IN_VALUE.search(value) is not None:
+                raise ValueError(f"header value contains CR, LF or NUL: {value[:64]!r}")
+            size = len(name)
+            if size == 14 or size == 17 or size == 10:
+                lowered = name.lower()
+                if lowered == b"content-length":
+                    value = value.strip(b" \t")
+                    if not value.isdigit():
+                        raise ValueError(f"invalid Content-Length: {value[:64]!r}")
+                    if length is not None and length != value:
+                        raise ValueError("conflicting Content-Length values")
+                    if length is None:
+                        length = value
+                    continue
+                if lowered == b"transfer-encoding":
+                    continue  # hop-by-hop: the framing is ours to choose
+                if lowered == b"connection":
+                    connection.extend(
+                        t.strip(b" \t").lower() for t in value.split(b",") if t.strip(b" \t")
+                    )
+                    continue
+            out.append(b"%s: %s\r\n" % (name, value))
+
+        if 100 <= status < 200:
+            if status != 101:
+                if self._minor == 0:
+                    return b""  # RFC 9110 section 15.2: no 1xx to an HTTP/1.0 client
+                return b"".join(out) + b"\r\n"
+            self._our = SWITCHED
+            self._framing = _RAW
+            self._keepAlive = False
+            if connection:
+                out.append(b"Connection: %s\r\n" % b", ".join(connection))
+            return b"".join(out) + b"\r\n"
+
+        closing = not self._clientKeepAlive or b"close" in connection
+        if status == 204:
+            self._framing = _NO_BODY  # RFC 9110 section 8.6: no Content-Length in a 204
+        elif self._isHead or status == 304:
+            self._framing = _NO_BODY
+            if length is not None:
+                out.append(b"Content-Length: %s\r\n" % length)
+        elif length is not None:
+            self._framing = _LENGTH
+            self._declared = int(length)
+            out.append(b"Content-Length: %s\r\n" % length)
+        elif self._minor == 1:
+            self._framing = _CHUNKED
+            out.append(b"Transfer-Encoding: chunked\r\n")
+        else:
+            self._framing = _UNTIL_CLOSE
+            closing = True
+        if self._their == BODY and not self._bodyBuffered():
+            closing = True  # the rest of the request body would be read as the next request
+        tokens = [t for t in connection if t != b"close" and t != b"keep-alive"]
+        if closing:
+            tokens.append(b"close")
+        elif self._minor == 0:
+            tokens.append(b"keep-alive")
+        if tokens:
+            out.append(b"Connection: %s\r\n" % b", ".join(tokens))
+        out.append(b"\r\n")
+        self._keepAlive = not closing
+        self._our = SEND_BODY
+        return b"".join(out)
+
+    def _bodyBuffered(self) -> bool:
+        """Whether the rest of the current request body is already in the buffer."""
+        if self._chunked:
+            return False
+        return len(self._buf) >= self._bodyLeft
+
+    def send_body(self, data: bytes) -> bytes:
+        """Frame *data* as part of the response body (b"" when the response has no body)."""
+        framing = self._framing
+        if self._our != SEND_BODY and self._our != SWITCHED:
+            raise LocalProtocolError(f"cannot send body data in state {self._our}")
+        if framing == _CHUNKED:
+            if not data:
+                return b""
+            return b"%x\r\n%s\r\n" % (len(data), data)
+        if framing == _LENGTH:
+            sent = self._sent + len(data)
+            if sent > self._declared:
+                raise LocalProtocolError(
+                    f"response body exceeds its Content-Length ({sent} > {self._declared})"
+                )
+            self._sent = sent
+            return data
+        if framing == _NO_BODY:
+            return b""
+        return data
+
+    def end_response(self) -> bytes:
+        """End the response: the final chunk if chunked; decides `keep_alive` for good."""
+        if self._our == SWITCHED:
+            return b""
+        if self._our != SEND_BODY:
+            raise LocalProtocolError(f"cannot end a response in state {self._our}")
+        tail = b""
+        if self._framing == _CHUNKED:
+            tail = b"0\r\n\r\n"
+        elif self._framing == _LENGTH and self._sent < self._declared:
+            self._keepAlive = False  # the client is owed bytes it will never get
+        elif self._framing == _UNTIL_CLOSE:
+            self._keepAlive = False
+        if self._their == BODY and self._keepAlive:
+            self._drainBody()
+        self._our = DONE if self._keepAlive else MUST_CLOSE
+        return tail
+
+    def _drainBody(self) -> None:
+        """Discard what is buffered of an unread request body; close if it does not end."""
+        while True:
+            event = self.next_event()
+            if type(event) is Data:
+                continue
+            if type(event) is not EndOfMessage:
+                self._keepAlive = False
+            return
+
+    def start_next_cycle(self) -> None:
+        """Forget the finished request and response; the next pipelined request may begin."""
+        if self._our != DONE or self._their != DONE or not self._keepAlive:
+            raise LocalProtocolError(
+                f"cannot start a new cycle in state {self._our}/{self._their}"
+            )
+        self._their = IDLE
+        self._our = IDLE
+        self._resetRequest()
+
+    def error_response(
+        self, event: BadRequest, headers: list[tuple[bytes, bytes]] | None = None
+    ) -> bytes:
+        """A complete plain-text response for *event*, with ``Connection: close``.
+
+        Returns b"" when a response was already started (the channel can only close).
+        Extra *headers* (Date, Server) are added as given. The connection is then done.
+        """
+        started = self._our != IDLE
+        self._our = ERROR
+        self._keepAlive = False
+        self._buf.clear()
+        if self._their != CLOSED:
+            self._their = ERROR
+        if started:
+            return b""
+        status = event.status
+        if type(status) is not int or not 400 <= status <= 599:
+            raise ValueError(f"not an error status: {status!r}")
+        reason = RESPONSES.get(status, b"Error")
+        body = event.reason.encode("ascii", "replace") + b"\n"
+        out = [
+            b"HTTP/1.1 %d %s\r\n" % (status, reason),
+            b"Content-Type: text/plain; charset=utf-8\r\n",
+            b"Content-Length: %d\r\n" % len(body),
+            b"Connection: close\r\n",
+        ]
+        for name, value in headers or ():
+            if _TOKEN.fullmatch(name) is None or _FORBIDDEN_IN_VALUE.search(value):
+                raise ValueError(f"invalid header: {name[:64]!r}")
+            out.append(b"%s: %s\r\n" % (name, value))
+        out.append(b"\r\n")
+        out.append(body)
+        return b"".join(out)

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from zope.interface import implementer
+from zope.interface import classImplements, implementer
 
 from plait.internet import error
 from plait.internet._delayedcall import DelayedCall
@@ -37,6 +37,7 @@ from plait.internet._systemevents import SystemEvents
 from plait.internet._transport import Transport
 from plait.internet.defer import Deferred, succeed
 from plait.internet.interfaces import (
+    IDelayedCall,
     IReactorCore,
     IReactorSSL,
     IReactorTCP,
@@ -51,6 +52,9 @@ if TYPE_CHECKING:
 __all__ = ["AsyncioReactor", "install"]
 
 _log = logging.getLogger("plait.internet.reactor")
+
+# _delayedcall sits below the interfaces module; the declaration is made where both meet.
+classImplements(DelayedCall, IDelayedCall)
 
 
 @implementer(IReactorCore, IReactorTime, IReactorTCP, IReactorSSL, IReactorUNIX, IReactorThreads)

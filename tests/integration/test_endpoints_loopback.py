@@ -202,6 +202,19 @@ def test_ssl_combined_pem_and_string_client(
     assert client.roundTrip(harness, b"combined") == b"combined"
 
 
+def test_tls_client_string_verifies_the_server(harness: Harness, pems: dict[str, Path]) -> None:
+    port = harness.listen(
+        serverFromString(harness.reactor, f"ssl:0:privateKey={pems['both']}:interface=127.0.0.1")
+    )
+    description = f"tls:127.0.0.1:{port.getHost().port}:trustRoots={pems['ca']}"
+    client = harness.connect(clientFromString(harness.reactor, description))
+    assert client.roundTrip(harness, b"tls") == b"tls"
+    # The same server is refused when the client trusts only the platform's CAs.
+    platform = clientFromString(harness.reactor, f"tls:127.0.0.1:{port.getHost().port}")
+    reason = harness.failure(platform.connect(Factory.forProtocol(Collector)))
+    assert reason.check(error.ConnectError)
+
+
 def test_ssl_client_refuses_an_untrusted_server(harness: Harness, pems: dict[str, Path]) -> None:
     port = harness.listen(
         serverFromString(harness.reactor, f"ssl:0:privateKey={pems['both']}:interface=127.0.0.1")

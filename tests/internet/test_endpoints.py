@@ -294,6 +294,31 @@ class TestClientFromString:
         clientFromString(reactor, f"ssl:localhost:443:certKey={pems['both']}").connect(Factory())
         assert isinstance(reactor.calls[0][1][3], ssl.SSLContext)
 
+    def test_tls_verifies_the_host_against_the_platform_by_default(
+        self, reactor: FakeReactor
+    ) -> None:
+        endpoint = clientFromString(reactor, "tls:example.com:443:timeout=5")
+        assert type(endpoint) is SSL4ClientEndpoint
+        endpoint.connect(Factory())
+        name, args, kwargs = reactor.calls[0]
+        assert (name, args[:2], kwargs["timeout"]) == ("connectSSL", ("example.com", 443), 5.0)
+        assert args[3].check_hostname
+        assert args[3].verify_mode == ssl.CERT_REQUIRED
+
+    def test_tls_with_a_client_certificate(
+        self, reactor: FakeReactor, pems: dict[str, Path]
+    ) -> None:
+        description = (
+            f"tls:localhost:443:trustRoots={pems['ca']}"
+            f":certificate={pems['cert']}:privateKey={pems['key']}"
+        )
+        clientFromString(reactor, description).connect(Factory())
+        assert reactor.calls[0][1][3].check_hostname
+
+    def test_tls_with_a_missing_certificate(self, reactor: FakeReactor, tmp_path: Path) -> None:
+        with pytest.raises(ValueError, match=r"tls: bad client certificate or key: .*certificate"):
+            clientFromString(reactor, f"tls:localhost:443:certificate={tmp_path / 'x.pem'}")
+
     def test_ssl_with_a_bad_client_key(self, reactor: FakeReactor, pems: dict[str, Path]) -> None:
         with pytest.raises(ValueError, match="ssl: bad client certificate or key"):
             clientFromString(reactor, f"ssl:localhost:443:certKey={pems['garbage']}")

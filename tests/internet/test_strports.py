@@ -7,6 +7,7 @@ from plait.internet._strports import (
     SSLServerSpec,
     TCPClientSpec,
     TCPServerSpec,
+    TLSClientSpec,
     UNIXClientSpec,
     UNIXServerSpec,
     parseClient,
@@ -245,6 +246,16 @@ class TestClient:
         assert spec == SSLClientSpec(
             "127.0.0.1", 443, 30.0, None, "example.com", "c.pem", "k.pem", None
         )
+
+    def test_tls(self) -> None:
+        spec = parseClient(
+            "tls:example.com:443:trustRoots=/cas:certificate=c.pem:privateKey=k.pem"
+        )
+        assert spec == TLSClientSpec("example.com", 443, 30.0, None, "c.pem", "k.pem", "/cas")
+
+    def test_tls_is_client_only(self) -> None:
+        with pytest.raises(ValueError, match="unknown server endpoint type 'tls'"):
+            parseServer("tls:443")
 
     def test_unknown_client_type(self) -> None:
         with pytest.raises(ValueError, match="unknown client endpoint type 'udp'"):

@@ -21,6 +21,7 @@ __all__ = [
     "SSLServerSpec",
     "TCPClientSpec",
     "TCPServerSpec",
+    "TLSClientSpec",
     "UNIXClientSpec",
     "UNIXServerSpec",
     "parseClient",
@@ -89,6 +90,19 @@ class SSLClientSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class TLSClientSpec:
+    """``tls:`` client: connect to host and port, verifying the host's certificate."""
+
+    host: str
+    port: int
+    timeout: float
+    bindAddress: str | None
+    certificate: str | None
+    privateKey: str | None
+    trustRoots: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class UNIXClientSpec:
     """``unix:`` client: connect to a UNIX socket path."""
 
@@ -107,7 +121,7 @@ _REQUIRED = _Required.REQUIRED
 _Defaults = dict[str, str | _Required | None]
 
 ServerSpec = TCPServerSpec | SSLServerSpec | UNIXServerSpec
-ClientSpec = TCPClientSpec | SSLClientSpec | UNIXClientSpec
+ClientSpec = TCPClientSpec | SSLClientSpec | TLSClientSpec | UNIXClientSpec
 
 
 def tokenize(description: str) -> tuple[list[str], dict[str, str]]:
@@ -325,6 +339,28 @@ def _clientSSL(kind: str, args: Sequence[str], kwargs: dict[str, str]) -> SSLCli
     )
 
 
+def _clientTLS(kind: str, args: Sequence[str], kwargs: dict[str, str]) -> TLSClientSpec:
+    defaults: _Defaults = {
+        "host": _REQUIRED,
+        "port": _REQUIRED,
+        "timeout": "30",
+        "bindAddress": None,
+        "certificate": None,
+        "privateKey": None,
+        "trustRoots": None,
+    }
+    bound = _bind(kind, ["host", "port"], defaults, args, kwargs)
+    return TLSClientSpec(
+        host=_nonEmpty(kind, "host", bound["host"]),
+        port=_port(kind, bound["port"]),
+        timeout=_timeout(kind, bound["timeout"]),
+        bindAddress=bound["bindAddress"] or None,
+        certificate=bound["certificate"] or None,
+        privateKey=bound["privateKey"] or None,
+        trustRoots=bound["trustRoots"] or None,
+    )
+
+
 def _clientUNIX(kind: str, args: Sequence[str], kwargs: dict[str, str]) -> UNIXClientSpec:
     defaults: _Defaults = {"path": _REQUIRED, "timeout": "30", "checkPID": "0"}
     bound = _bind(kind, ["path"], defaults, args, kwargs)
@@ -346,6 +382,7 @@ _CLIENT_PARSERS: dict[str, Callable[[str, Sequence[str], dict[str, str]], Client
     "tcp": _clientTCP,
     "tcp6": _clientTCP,
     "ssl": _clientSSL,
+    "tls": _clientTLS,
     "unix": _clientUNIX,
 }
 

@@ -27,6 +27,7 @@ from plait.internet._strports import (
     SSLServerSpec,
     TCPClientSpec,
     TCPServerSpec,
+    TLSClientSpec,
     UNIXClientSpec,
     parseClient,
     parseServer,
@@ -474,20 +475,25 @@ def serverFromString(reactor: Any, description: str) -> Any:
     return UNIXServerEndpoint(reactor, spec.address, spec.backlog, spec.mode, spec.wantPID)
 
 
+def _clientCertificate(
+    kind: str, certKeyword: str, certPath: str | None, keyPath: str | None
+) -> PrivateCertificate | None:
+    """A client certificate from a certificate file and a key file (either may hold both)."""
+    certPath = certPath or keyPath
+    keyPath = keyPath or certPath
+    if certPath is None or keyPath is None:
+        return None
+    try:
+        return PrivateCertificate.fromCertificateAndKeyPair(
+            _certificatesIn(kind, certKeyword, certPath)[0],
+            KeyPair.load(_read(kind, "privateKey", keyPath)),
+        )
+    except ValueError as e:
+        raise ValueError(f"{kind}: bad client certificate or key: {e}") from None
+
+
 def _sslClientOptions(spec: SSLClientSpec) -> Any:
-    clientCertificate = None
-    if spec.certKey or spec.privateKey:
-        certPath = spec.certKey or spec.privateKey
-        keyPath = spec.privateKey or spec.certKey
-        assert certPath is not None
-        assert keyPath is not None
-        try:
-            clientCertificate = PrivateCertificate.fromCertificateAndKeyPair(
-                _certificatesIn("ssl", "certKey", certPath)[0],
-                KeyPair.load(_read("ssl", "privateKey", keyPath)),
-            )
-        except ValueError as e:
-            raise ValueError(f"ssl: bad client certificate or key: {e}") from None
+    clientCertificate = _clientCertificate("ssl", "certKey", spec.certKey, spec.privateKey)
     if spec.hostname is not None:
         return optionsForClientTLS(
             spec.hostname, trustRoot=spec.caCertsDir, clientCertificate=clientCertificate
@@ -506,7 +512,11 @@ def clientFromString(reactor: Any, description: str) -> Any:
 
     Types: ``tcp:HOST:PORT`` (or ``host=``/``port=``, with ``timeout=`` and
     ``bindAddress=``), ``tcp6:``, ``unix:path=PATH``, and
-    ``ssl:host=H:port=P[:hostname=N][:caCertsDir=D][:certKey=C:privateKey=K]``.
+    ``ssl:host=H:port=P[:hostname=N][:caCertsDir=D][:certKey=C:privateKey=K]``
+    (verifies the server only against ``caCertsDir``, as in Twisted), and
+    ``tls:HOST:PORT[:trustRoots=PATH][:certificate=C:privateKey=K]``, which
+    always verifies the host's certificate (against the platform's CAs by
+    default) and is the one to prefer.
     """
     spec = parseClient(description)
     if isinstance(spec, TCPClientSpec):
@@ -517,6 +527,18 @@ def clientFromString(reactor: Any, description: str) -> Any:
         bindAddress = (spec.bindAddress, 0) if spec.bindAddress else None
         return SSL4ClientEndpoint(
             reactor, spec.host, spec.port, _sslClientOptions(spec), spec.timeout, bindAddress
+        )
+    if isinstance(spec, TLSClientSpec):
+        bindAddress = (spec.bindAddress, 0) if spec.bindAddress else None
+        options = optionsForClientTLS(
+            spec.host,
+            trustRoot=spec.trustRoots,
+            clientCertificate=_clientCertificate(
+                "tls", "certificate", spec.certificate, spec.privateKey
+            ),
+        )
+        return SSL4ClientEndpoint(
+            reactor, spec.host, spec.port, options, spec.timeout, bindAddress
         )
     assert isinstance(spec, UNIXClientSpec)
     return UNIXClientEndpoint(reactor, spec.path, spec.timeout, spec.checkPID)

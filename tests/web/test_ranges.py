@@ -84,6 +84,9 @@ def multiple(*ranges: tuple[int, int]) -> RangePlan:
         (b"bytes=1.5-2", 100, IGNORE),
         (b"bytes=\xd9\xa1-2", 100, IGNORE),  # ARABIC-INDIC DIGIT ONE in UTF-8
         (b"bytes=1-2,5-2", 100, IGNORE),
+        (b"bytes=5-0002", 100, IGNORE),
+        (b"bytes=" + b"9" * 30 + b"-" + b"9" * 29, 100, IGNORE),
+        (b"bytes=" + b"9" * 29 + b"-" + b"9" * 30, 100, UNSATISFIABLE),
         (b"bytes=1-2,x", 100, IGNORE),
         (b"items=0-1", 100, IGNORE),
         (b"bytesx=0-1", 100, IGNORE),

@@ -97,6 +97,12 @@ def _number(digits: bytes, cap: int) -> int | None:
     return min(int(significant or b"0"), cap)
 
 
+def _magnitude(digits: bytes) -> tuple[int, bytes]:
+    """A sort key for digit strings that orders them numerically, however long."""
+    significant = digits.lstrip(b"0")
+    return len(significant), significant
+
+
 def _parse_specs(range_set: bytes, max_ranges: int) -> list[tuple[int | None, int | None]] | None:
     """Split a range-set into (first, last) specs; None when malformed or too many.
 
@@ -128,7 +134,7 @@ def _parse_specs(range_set: bytes, max_ranges: int) -> list[tuple[int | None, in
             specs.append((first, None))
             continue
         last = _number(last_text, cap)
-        if last is None or last < first:
+        if last is None or _magnitude(last_text) < _magnitude(first_text):
             return None
         specs.append((first, last))
     return specs or None

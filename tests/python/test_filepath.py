@@ -3,6 +3,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plait.python.filepath import FilePath, InsecurePath, LinkError, UnlistableError
 
@@ -244,3 +246,14 @@ def test_siblingExtension(root: FilePath) -> None:
     assert base.siblingExtensionSearch(".txt", ".html") == root.child("top.html")
     assert base.siblingExtensionSearch("*") == root.child("top.html")
     assert base.siblingExtensionSearch(".txt") is None
+
+
+@given(name=st.text(min_size=0, max_size=20))
+def test_child_never_escapes(name: str) -> None:
+    base = FilePath(os.path.abspath(os.sep + "plait-base-dir"))
+    try:
+        child = base.child(name)
+    except InsecurePath:
+        return
+    assert child.parent() == base
+    assert child.basename() == name

@@ -67,14 +67,26 @@ def serve(
     return merge(events), conn
 
 
-def events_for(data: bytes, limits: Limits | None = None, eof: bool = True) -> list[Item]:
-    """Events for *data*, asserting every segmentation yields the same."""
-    results = [serve(chunks, limits, eof)[0] for chunks in segmentations(data)]
+TAIL = b"GET /tail HTTP/1.1\r\nHost: a\r\n\r\n"
+
+
+def events_for(data: bytes, limits: Limits | None = None, tail: bool = True) -> list[Item]:
+    """Events for *data* then EOF, asserting every segmentation yields the same, and that
+    trailing data (another request) does not change what *data* produced."""
+    results = [serve(chunks, limits)[0] for chunks in segmentations(data)]
     for other in results[1:]:
         assert other == results[0]
-    with_tail = serve([data + b"GET /tail HTTP/1.1\r\nHost: a\r\n\r\n"], limits, eof)[0]
-    assert with_tail[: len(results[0]) - 1] == results[0][:-1] or not results[0]
-    return results[0]
+    events = results[0]
+    if not tail:  # data is an incomplete message: what follows would continue it
+        return events
+    with_tail = serve([data, TAIL], limits, eof=False)[0]
+    if isinstance(events[-1], BadRequest):
+        assert with_tail == events
+    elif isinstance(events[-1], ConnectionClosed):
+        assert with_tail[: len(events) - 1] == events[:-1]
+    else:  # the request asked to close: nothing after it is read
+        assert with_tail == events
+    return events
 
 
 def bad(data: bytes, limits: Limits | None = None) -> BadRequest:

@@ -193,7 +193,10 @@ def test_missing_render_method_in_template_names_the_line() -> None:
     with pytest.raises(FlattenerError) as info:
         flat(Broken())
     assert isinstance(info.value._exception, MissingRenderMethod)
-    assert "line 3" in repr(info.value._roots[-1]) or "line 3" in str(info.value)
+    culprit = info.value._roots[-1]
+    assert isinstance(culprit, Tag)
+    assert (culprit.tagName, culprit.lineNumber, culprit.columnNumber) == ("span", 3, 2)
+    assert "'nope'" in str(info.value)
 
 
 # -- directives ------------------------------------------------------------------------------

@@ -293,7 +293,9 @@ class _Flattener:
             if obj is not None and obj is not roots[-1]:
                 roots.append(obj)
         self.finished = True
-        self.result.errback(FlattenerError(error, roots, extract_tb(error.__traceback__)))
+        # The flattener's own frames say nothing about the template: leave them out.
+        frames = [f for f in extract_tb(error.__traceback__) if f.filename != __file__]
+        self.result.errback(FlattenerError(error, roots, frames))
 
     def run(self) -> None:
         """Flatten until done, failed or waiting on a Deferred that has not fired."""

@@ -26,6 +26,7 @@ from plait.web._constants import NOT_DONE_YET
 from plait.web._element import Element, renderer
 from plait.web._flatten import flatten
 from plait.web._stan import CDATA, Comment, Tag, slot
+from plait.web.error import FlattenerError
 from plait.web.iweb import ITemplateLoader
 
 __all__ = [
@@ -373,12 +374,19 @@ class FailureElement(Element):
 
     @renderer
     def value(self, request: Any, tag: Tag) -> Tag:
-        """The exception's message."""
-        return tag(str(self.failure.value))
+        """The exception's message (for a flattening error, the error inside it)."""
+        value = self.failure.value
+        if isinstance(value, FlattenerError):
+            inner = value._exception
+            return tag(f"{type(inner).__name__}: {inner}")
+        return tag(str(value))
 
     @renderer
     def traceback(self, request: Any, tag: Tag) -> Tag:
-        """The formatted traceback (for a flattening error, it names the template objects)."""
+        """The traceback; for a flattening error, the template objects and Python frames."""
+        value = self.failure.value
+        if isinstance(value, FlattenerError):
+            return tag(repr(value))
         return tag(self.failure.getTraceback())
 
 

@@ -35,7 +35,7 @@ from plait.internet._loops import newEventLoop
 from plait.internet._ports import Connector, Port, sslContextOf
 from plait.internet._systemevents import SystemEvents
 from plait.internet._transport import Transport
-from plait.internet.defer import Deferred, succeed
+from plait.internet.defer import Deferred, DeferredList, succeed
 from plait.internet.interfaces import (
     IDelayedCall,
     IReactorCore,
@@ -81,6 +81,8 @@ class AsyncioReactor:
         self.threadpool: ThreadPool | None = None
         self._threadPoolSize = 10
         self.addSystemEventTrigger("during", "startup", self._reallyStartRunning)
+        # Stop accepting first (before user cleanups run); drop connections afterwards.
+        self.addSystemEventTrigger("before", "shutdown", self._stopListeningAll)
         self.addSystemEventTrigger("during", "shutdown", self._disconnectAll)
 
     def __repr__(self) -> str:
@@ -282,9 +284,11 @@ class AsyncioReactor:
 
         return Deferred.fromFuture(asyncio.ensure_future(lookup(), loop=loop))
 
+    def _stopListeningAll(self) -> DeferredList | None:
+        stopping = [port.stopListening() for port in list(self._ports)]
+        return DeferredList(stopping, consumeErrors=True) if stopping else None
+
     def _disconnectAll(self) -> None:
-        for port in list(self._ports):
-            port.stopListening()
         for transport in list(self._transports):
             transport._loseForShutdown()
 

@@ -13,7 +13,17 @@ import logging
 import threading
 from collections.abc import Callable, Coroutine, Generator
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from plait.python.failure import Failure
 
@@ -168,42 +178,77 @@ class Deferred(Generic[_T]):
             self._runCallbacks()
         return self
 
+    @overload
     def addCallback(
         self,
-        callback: Callable[Concatenate[_T, _P], Deferred[_S] | Failure | _S],
+        callback: Callable[Concatenate[_T, _P], Deferred[_S]],
         *args: _P.args,
         **kwargs: _P.kwargs,
-    ) -> Deferred[_S]:
+    ) -> Deferred[_S]: ...
+
+    @overload
+    def addCallback(
+        self,
+        callback: Callable[Concatenate[_T, _P], Failure | _S],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Deferred[_S]: ...
+
+    def addCallback(
+        self, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Deferred[Any]:
         """Add a callback for success; failures pass by it unchanged."""
         self.callbacks.append(((callback, args, kwargs), _PASS))
         if self.called:
             self._runCallbacks()
-        return cast("Deferred[_S]", self)
+        return self
 
+    @overload
     def addErrback(
         self,
-        errback: Callable[Concatenate[Failure, _P], Deferred[_S] | Failure | _S],
+        errback: Callable[Concatenate[Failure, _P], Deferred[_S]],
         *args: _P.args,
         **kwargs: _P.kwargs,
-    ) -> Deferred[_T | _S]:
+    ) -> Deferred[_T | _S]: ...
+
+    @overload
+    def addErrback(
+        self,
+        errback: Callable[Concatenate[Failure, _P], Failure | _S],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Deferred[_T | _S]: ...
+
+    def addErrback(self, errback: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
         """Add an errback for failure; successful results pass by it unchanged."""
         self.callbacks.append((_PASS, (errback, args, kwargs)))
         if self.called:
             self._runCallbacks()
-        return cast("Deferred[_T | _S]", self)
+        return self
 
+    @overload
     def addBoth(
         self,
-        callback: Callable[Concatenate[Any, _P], Deferred[_S] | Failure | _S],
+        callback: Callable[Concatenate[Any, _P], Deferred[_S]],
         *args: _P.args,
         **kwargs: _P.kwargs,
-    ) -> Deferred[_S]:
+    ) -> Deferred[_S]: ...
+
+    @overload
+    def addBoth(
+        self,
+        callback: Callable[Concatenate[Any, _P], Failure | _S],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> Deferred[_S]: ...
+
+    def addBoth(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
         """Add one function as both the callback and the errback of a step."""
         step = (callback, args, kwargs)
         self.callbacks.append((step, step))
         if self.called:
             self._runCallbacks()
-        return cast("Deferred[_S]", self)
+        return self
 
     def chainDeferred(self, d: Deferred[_T]) -> Deferred[None]:
         """Fire *d* with this Deferred's result (this one then continues with None)."""

@@ -501,3 +501,19 @@ def test_name_caches_are_bounded() -> None:
     assert len(_flatten._tagInfo) <= _flatten._CACHE_LIMIT
     assert len(_flatten._attrPrefix) <= _flatten._CACHE_LIMIT
     gc.collect()
+
+
+def test_attribute_made_of_text_and_slots() -> None:
+    href = Tag("")("/item/", slot("id"), b"?q=", slot("q", default='"d"'))
+    tree = Tag("a", {"href": href, "title": slot("id")})("x").fillSlots(id="<1>")
+    assert flat(tree) == b'<a href="/item/&lt;1&gt;?q=&quot;d&quot;" title="&lt;1&gt;">x</a>'
+
+
+def test_unfilled_slot_in_attribute_is_an_error() -> None:
+    error = failure(Tag("a", {"href": Tag("")("/", slot("missing"))}))
+    assert isinstance(error._exception, UnfilledSlot)
+
+
+def test_slot_in_attribute_holding_markup_is_escaped() -> None:
+    tree = Tag("a", {"title": slot("s")}).fillSlots(s=Tag("b")("&"))
+    assert flat(tree) == b'<a title="&lt;b&gt;&amp;amp;&lt;/b&gt;"></a>'

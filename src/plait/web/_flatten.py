@@ -424,6 +424,14 @@ class _Flattener:
                         else:
                             value = None
                         if value is not None:
+                            resolved = _plainAttributes(
+                                attributes,
+                                slots if item.slotData is None else (item.slotData, slots),
+                            )
+                            if resolved is not None:
+                                attributes = resolved
+                                value = None
+                        if value is not None:
                             if item.slotData is not None or inAttr:
                                 push(_Restore(slots, factory, inAttr))
                                 if item.slotData is not None:
@@ -580,6 +588,53 @@ class _Flattener:
             ops.append(_POP)
         self.ancestors.append(item)
         self.stack.extend(reversed(ops))
+
+
+def _plainText(value: Any, slots: _Slots) -> str | bytes | None:
+    """The text of a slot or a string, or None if it is anything else."""
+    kind = type(value)
+    if kind is slot:
+        name = value.name
+        scope = slots
+        while scope is not None:
+            mapping, scope = scope
+            if name in mapping:
+                value = mapping[name]
+                break
+        else:
+            value = value.default
+        kind = type(value)
+    if kind is str or kind is bytes:
+        return value  # type: ignore[no-any-return]
+    return None
+
+
+def _plainAttributes(
+    attributes: dict[bytes | str, Any], slots: _Slots
+) -> dict[bytes | str, str | bytes] | None:
+    """Resolve attribute values that are only text after all, or return None.
+
+    A ``<t:attr>`` of strings and filled slots is the usual case: it escapes the
+    same whole as in pieces, without the side buffer's detour.
+    """
+    resolved: dict[bytes | str, str | bytes] = {}
+    for name, value in attributes.items():
+        text = _plainText(value, slots)
+        if text is None:
+            if type(value) is not Tag or value.tagName or value.render is not None:
+                return None
+            if value.slotData is not None:
+                return None
+            pieces = [_plainText(child, slots) for child in value.children]
+            if None in pieces:
+                return None
+            strings = [piece for piece in pieces if type(piece) is str]
+            if len(strings) == len(pieces):
+                text = "".join(strings)
+            else:
+                text = b"".join(p.encode() if isinstance(p, str) else p for p in pieces if p)
+        resolved[name] = text
+    return resolved
 
 
 def _classify(item: Any) -> Any:

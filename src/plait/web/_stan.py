@@ -158,20 +158,26 @@ class Tag:
         Attribute values and filled slot values are always copied deeply, as in
         Twisted, so a renderer can change a clone without touching its template.
         """
-        newChildren = [_clone(child) for child in self.children] if deep else self.children[:]
+        new = Tag.__new__(Tag)
+        new.tagName = self.tagName
         attributes = self.attributes
-        newAttributes = {k: _clone(v) for k, v in attributes.items()} if attributes else {}
-        new = Tag(
-            self.tagName,
-            newAttributes,
-            newChildren,
-            self.render,
-            self.filename,
-            self.lineNumber,
-            self.columnNumber,
+        new.attributes = (
+            {k: v if type(v) is str else _clone(v) for k, v in attributes.items()}
+            if attributes
+            else {}
         )
-        if self.slotData:
-            new.slotData = {k: _clone(v) for k, v in self.slotData.items()}
+        if deep:
+            new.children = [
+                child if type(child) in _IMMUTABLE else _clone(child) for child in self.children
+            ]
+        else:
+            new.children = self.children[:]
+        new.render = self.render
+        new.filename = self.filename
+        new.lineNumber = self.lineNumber
+        new.columnNumber = self.columnNumber
+        slotData = self.slotData
+        new.slotData = {k: _clone(v) for k, v in slotData.items()} if slotData else None
         return new
 
     def clear(self) -> Tag:
@@ -188,10 +194,14 @@ class Tag:
         return f"Tag({self.tagName!r}{extra})"
 
 
+# Values a clone can share: rendering never changes them.
+_IMMUTABLE = frozenset((str, bytes, slot))
+
+
 def _clone(obj: Any) -> Any:
     """Deep-copy one flattenable for ``Tag.clone``; immutable values are shared."""
     kind = type(obj)
-    if kind is str or kind is bytes:
+    if kind in _IMMUTABLE:
         return obj
     if kind is Tag:
         return obj.clone(True)

@@ -51,10 +51,10 @@ except ImportError:  # pragma: no cover - the module lands with the Deferred wor
         """The delayed call has already been cancelled."""
 
 
-def _describe(exc: BaseException, *details: object) -> str:
+def _describe(exc: BaseException, *details: object, sep: str = " ") -> str:
     # Twisted's messages: the docstring's sentence, then the details, then one period.
     text = (exc.__doc__ or type(exc).__name__).strip().splitlines()[0].rstrip(".")
-    extra = " ".join(str(d) for d in details if d)
+    extra = sep.join(str(d) for d in details if d)
     return f"{text}: {extra}." if extra else f"{text}."
 
 
@@ -95,7 +95,7 @@ class ConnectError(Exception):
         Exception.__init__(self, string)
 
     def __str__(self) -> str:
-        return _describe(self, self.osError, self.args[0] if self.args else "")
+        return _describe(self, self.osError, self.args[0] if self.args else "", sep=": ")
 
 
 class ConnectBindError(ConnectError):

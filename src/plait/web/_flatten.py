@@ -461,13 +461,20 @@ class _Flattener:
                     else:
                         append(info.openClose)
                         size += info.size
-                    if len(children) == 1 and type(children[0]) is str:
-                        # The commonest leaf, <td>text</td>, needs no scope at all.
-                        data = escText(children[0])
-                        append(data)
-                        size += len(data)
-                        append(info.close.data)
-                        continue
+                    if len(children) == 1:
+                        # The commonest leaves, <td>text</td> and <td><t:slot/></td>,
+                        # need no scope at all.
+                        text = children[0]
+                        if type(text) is slot:
+                            text = _plainText(
+                                text, slots if item.slotData is None else (item.slotData, slots)
+                            )
+                        if type(text) is str:
+                            data = escText(text)
+                            append(data)
+                            size += len(data)
+                            append(info.close.data)
+                            continue
                     if item.slotData is not None or inAttr:
                         push(_Restore(slots, factory, inAttr))
                         if item.slotData is not None:

@@ -194,3 +194,22 @@ def test_transport_details(reactor: AsyncioReactor, wait: Callable[..., Any]) ->
         transport.loseConnection()
         assert transport.disconnecting
         assert sock.recv(10) == b"bye"
+
+
+def test_stop_before_the_loop_ran_and_listen_again(
+    reactor: AsyncioReactor, wait: Callable[..., Any]
+) -> None:
+    factory = Factory.forProtocol(Echo)
+    port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+    d = port.stopListening()
+    # The loop never ran, so the socket is closed at once.
+    assert d.called
+    assert port.stopListening() is d or port.stopListening().called
+    assert factory.numPorts == 0
+    port.startListening()
+    assert factory.numPorts == 1
+    client = RecordingClientFactory(b"again")
+    reactor.connectTCP("127.0.0.1", port.getHost().port, client)
+    assert wait(client.done).received == b"again"
+    wait(port.loseConnection())
+    assert not port.connected

@@ -173,6 +173,10 @@ class Port:
             raise error.CannotListenError(self.interface or None, self.port, e) from e
         sock.setblocking(False)
         self._socket = sock
+        self._server = None
+        self._serving = False
+        self._stopDeferred = None
+        self.disconnecting = False
         if self._unix:
             self._host = UNIXAddress(self.port)  # type: ignore[arg-type]
         else:

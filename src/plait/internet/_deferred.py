@@ -132,29 +132,19 @@ class Deferred(Generic[_T]):
     #: Kept for Twisted compatibility; plait records no extra debugging information.
     debug = False
 
-    __slots__ = (
-        "__weakref__",
-        "_canceller",
-        "_chainedTo",
-        "_failLog",
-        "_runningCallbacks",
-        "_suppressAlreadyCalled",
-        "callbacks",
-        "called",
-        "paused",
-        "result",
-    )
+    # Class-level defaults: a new Deferred sets only two attributes, which keeps creating
+    # one (once or more per request) cheap.
+    called = False
+    paused = 0
+    result: Any = _NO_RESULT
+    _suppressAlreadyCalled = False
+    _runningCallbacks = False
+    _chainedTo: Deferred[Any] | None = None
+    _failLog: _FailureLog | None = None
 
     def __init__(self, canceller: Callable[[Deferred[Any]], None] | None = None) -> None:
         self.callbacks: list[tuple[tuple[Any, Any, Any], tuple[Any, Any, Any]]] = []
-        self.called = False
-        self.paused = 0
-        self.result: Any = _NO_RESULT
         self._canceller = canceller
-        self._suppressAlreadyCalled = False
-        self._runningCallbacks = False
-        self._chainedTo: Deferred[Any] | None = None
-        self._failLog: _FailureLog | None = None
 
     # -- adding callbacks ------------------------------------------------------------------
 

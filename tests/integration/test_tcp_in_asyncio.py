@@ -110,3 +110,30 @@ def test_global_reactor_in_asyncio_run() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["global", "True"]
+
+
+def test_reactor_used_before_asyncio_run_follows_the_running_loop() -> None:
+    reactor = AsyncioReactor()
+    early = reactor.loop  # touched at "import time": the reactor makes a loop of its own
+
+    async def main() -> bool:
+        call = reactor.callLater(0, lambda: None)
+        adopted = reactor.loop is asyncio.get_running_loop()
+        call.cancel()
+        return adopted
+
+    assert asyncio.run(main()) is True
+    assert early.is_closed()
+
+
+def test_work_stranded_on_an_idle_loop_is_an_error() -> None:
+    reactor = AsyncioReactor(asyncio.new_event_loop())
+    call = reactor.callLater(10, lambda: None)
+
+    async def main() -> None:
+        with pytest.raises(RuntimeError, match="not running"):
+            reactor.callLater(0, lambda: None)
+
+    asyncio.run(main())
+    call.cancel()
+    reactor.loop.close()

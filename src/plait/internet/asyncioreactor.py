@@ -92,12 +92,26 @@ class AsyncioReactor:
 
     def _getLoop(self) -> asyncio.AbstractEventLoop:
         loop = self._loop
-        if loop is None or (loop.is_closed() and not self._started):
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                loop = newEventLoop()
-            self._loop = loop
+        if loop is not None and (loop.is_running() or self._started):
+            return loop
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or loop.is_closed():
+            loop = self._loop = running or newEventLoop()
+        elif running is not None and running is not loop:
+            # The reactor made its own loop (used before asyncio.run started?) but another
+            # loop is the one running: follow it if nothing is scheduled on ours yet,
+            # rather than leave work on a loop that will never run.
+            if self._delayedCalls or self._ports:
+                raise RuntimeError(
+                    f"{self!r} already has work on a loop that is not running, while "
+                    f"{running!r} runs; see docs/asyncio.md"
+                )
+            if not loop.is_closed():
+                loop.close()
+            loop = self._loop = running
         return loop
 
     @property

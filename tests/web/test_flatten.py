@@ -198,8 +198,16 @@ def test_subclasses_flatten_as_their_base() -> None:
     class MyList(list[Any]):
         pass
 
+    class MySlot(slot):
+        pass
+
+    class MyComment(Comment):
+        pass
+
     tree = MyList([Color.RED, MyTag("p")("x"), Tag("p")(slot("s")).fillSlots(s=Color.RED)])
     assert flat(tree) == b"r&lt;d<p>x</p><p>r&lt;d</p>"
+    tree = Tag("p")(MySlot("s"), MyComment("c"), (b"b",)).fillSlots(s="v")
+    assert flat(tree) == b"<p>v<!--c-->b</p>"
 
 
 # -- escaping: hostile strings in every position ---------------------------------------------

@@ -7,13 +7,10 @@ factory, attribute mode) when a scope ends. A tree of any depth costs heap, not
 Python stack, and suspending on a Deferred is just leaving the loop with the
 stack saved; the Deferred's callback re-enters it.
 
-Escaping happens in exactly one place per context, here, so templates cannot
-forget it: text escapes ``& < >``; attribute values escape ``& < > "``; a
-comment cannot be closed early; a CDATA section cannot be ended early. A value
-that is not plain text inside an attribute (a Tag, a slot holding one, a
-renderer's result) is rendered into a side buffer and escaped as a whole when
-the attribute ends, so even markup there stays inside the quotes. NUL, which
-HTML forbids everywhere, becomes U+FFFD.
+Escaping (``_escaping``) happens here only, once per context, so templates
+cannot forget it. A value inside an attribute that is not plain text (a Tag, a
+slot holding one, a renderer's result) is rendered into a side buffer and
+escaped as a whole when the attribute ends, so even markup stays in the quotes.
 
 Output is gathered in a list and handed to ``write`` in one ``bytes`` once it
 reaches ``BUFFER_SIZE``, before waiting on anything, and at the end.
@@ -31,6 +28,15 @@ from typing import Any, Union
 
 from plait.internet.defer import Deferred
 from plait.python.failure import Failure
+from plait.web._escaping import (
+    checkName,
+    escapeAttribute,
+    escapeBytes,
+    escapedCDATA,
+    escapedComment,
+    escapeForContent,
+    escapeRaw,
+)
 from plait.web._stan import CDATA, CharRef, Comment, Tag, slot, voidElements
 from plait.web.error import FlattenerError, UnfilledSlot, UnsupportedType
 from plait.web.iweb import IRenderable
@@ -66,88 +72,7 @@ Flattenable = Union[  # noqa: UP007 - a runtime alias users may introspect, like
 BUFFER_SIZE = 2**16
 """Bytes gathered before they are handed to ``write`` in one call."""
 
-_REPLACEMENT = "\ufffd"
-
-
-def escapeForContent(data: bytes | str) -> bytes:
-    """Escape text for element content: ``& < >`` become entities; UTF-8 bytes out."""
-    if isinstance(data, str):
-        if "&" in data:
-            data = data.replace("&", "&amp;")
-        if "<" in data:
-            data = data.replace("<", "&lt;")
-        if ">" in data:
-            data = data.replace(">", "&gt;")
-        if "\0" in data:
-            data = data.replace("\0", _REPLACEMENT)
-        return data.encode("utf-8")
-    return _escapeBytes(data)
-
-
-def _escapeBytes(data: bytes) -> bytes:
-    if b"&" in data:
-        data = data.replace(b"&", b"&amp;")
-    if b"<" in data:
-        data = data.replace(b"<", b"&lt;")
-    if b">" in data:
-        data = data.replace(b">", b"&gt;")
-    if b"\0" in data:
-        data = data.replace(b"\0", b"\xef\xbf\xbd")
-    return data
-
-
-def _escapeAttribute(data: bytes | str) -> bytes:
-    """Escape an attribute value for a double-quoted attribute."""
-    escaped = escapeForContent(data)
-    if b'"' in escaped:
-        escaped = escaped.replace(b'"', b"&quot;")
-    return escaped
-
-
-def _raw(data: bytes | str) -> bytes:
-    """Encode text captured inside an attribute; it is escaped when the attribute ends."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if b"\0" in data:
-        data = data.replace(b"\0", b"\xef\xbf\xbd")
-    return data
-
-
-def escapedCDATA(data: bytes | str) -> bytes:
-    """Escape CDATA content: each ``]]>`` is split across two CDATA sections."""
-    return _raw(data).replace(b"]]>", b"]]]]><![CDATA[>")
-
-
-def escapedComment(data: bytes | str) -> bytes:
-    """Escape comment content so that nothing in it can end the comment early.
-
-    ``-->`` and ``--!>`` lose their ``>``; a leading ``>`` or ``->`` (which HTML
-    reads as an empty comment) and a trailing ``-`` are padded with a space.
-    """
-    data = _raw(data)
-    data = data.replace(b"-->", b"--&gt;").replace(b"--!>", b"--!&gt;")
-    if data.startswith((b">", b"->")):
-        data = b" " + data
-    if data.endswith(b"-"):
-        data += b" "
-    return data
-
-
-# -- names -----------------------------------------------------------------------------------
-
-_FORBIDDEN_IN_NAMES = frozenset(" \t\n\r\f\v\0\"'<>/=`")
 _CACHE_LIMIT = 2048
-
-
-def _checkName(name: bytes | str, what: str) -> str:
-    text = name.decode("ascii") if isinstance(name, bytes) else name
-    if (
-        not text
-        or not text.isascii()
-        or any(c in _FORBIDDEN_IN_NAMES or not c.isprintable() for c in text)
-    ):
-        raise ValueError(f"invalid {what} name {text!r}")
-    return text
 
 
 class _TagInfo:
@@ -156,7 +81,7 @@ class _TagInfo:
     __slots__ = ("close", "empty", "emptyTail", "open", "openClose", "size")
 
     def __init__(self, tagName: bytes | str) -> None:
-        name = _checkName(tagName, "tag").encode("ascii")
+        name = checkName(tagName, "tag").encode("ascii")
         self.open = b"<" + name
         self.openClose = self.open + b">"
         self.close = _Close(b"</" + name + b">")
@@ -184,7 +109,7 @@ def _lookupTag(tagName: bytes | str) -> _TagInfo:
 def _lookupAttr(name: bytes | str) -> bytes:
     prefix = _attrPrefix.get(name)
     if prefix is None:
-        prefix = b" " + _checkName(name, "attribute").encode("ascii") + b'="'
+        prefix = b" " + checkName(name, "attribute").encode("ascii") + b'="'
         if len(_attrPrefix) < _CACHE_LIMIT:
             _attrPrefix[name] = prefix
     return prefix
@@ -373,7 +298,7 @@ class _Flattener:
         tagInfo = _tagInfo
         attrPrefix = _attrPrefix
         escText = escapeForContent
-        escAttr = _escapeAttribute
+        escAttr = escapeAttribute
         item: Any = None
         try:
             while stack:
@@ -383,7 +308,7 @@ class _Flattener:
                 item = pop()
                 kind = type(item)
                 if kind is str:
-                    data = _raw(item) if inAttr else escText(item)
+                    data = escapeRaw(item) if inAttr else escText(item)
                     append(data)
                     size += len(data)
                 elif kind is Tag:
@@ -507,7 +432,7 @@ class _Flattener:
                         if value is None:
                             raise UnfilledSlot(name)
                     if type(value) is str:
-                        data = _raw(value) if inAttr else escText(value)
+                        data = escapeRaw(value) if inAttr else escText(value)
                         append(data)
                         size += len(data)
                     else:
@@ -517,7 +442,7 @@ class _Flattener:
                 elif kind is _PopAncestor:
                     ancestors.pop()
                 elif kind is bytes:
-                    data = _raw(item) if inAttr else _escapeBytes(item)
+                    data = escapeRaw(item) if inAttr else escapeBytes(item)
                     append(data)
                     size += len(data)
                 elif kind is GeneratorType:
@@ -583,7 +508,7 @@ class _Flattener:
         for name, value in item.attributes.items():
             prefix = _lookupAttr(name)
             if type(value) is str or type(value) is bytes:
-                ops.append(_Markup(prefix + _escapeAttribute(value) + b'"'))
+                ops.append(_Markup(prefix + escapeAttribute(value) + b'"'))
             else:
                 ops.extend((_Markup(prefix), _BEGIN_ATTR, value, _END_ATTR))
         if children:
@@ -663,25 +588,13 @@ def _classify(item: Any) -> Any:
     if isinstance(item, list | tuple):
         return list(item)
     if isinstance(item, Tag):
-        stand = Tag(
-            item.tagName,
-            item.attributes,
-            item.children,
-            item.render,
-            item.filename,
-            item.lineNumber,
-            item.columnNumber,
-        )
-        stand.slotData = item.slotData
-        return stand
-    if isinstance(item, slot):
-        return slot(item.name, item.default, item.filename, item.lineNumber, item.columnNumber)
-    if isinstance(item, CharRef):
-        return CharRef(item.ordinal)
-    if isinstance(item, Comment):
-        return Comment(item.data)
-    if isinstance(item, CDATA):
-        return CDATA(item.data)
+        return Tag.clone(item, False)
+    for base in (slot, CharRef, Comment, CDATA):
+        if isinstance(item, base):
+            copy = base.__new__(base)
+            for name in base.__slots__:
+                setattr(copy, name, getattr(item, name))
+            return copy
     kind = type(item)
     raise UnsupportedType(
         f"{item!r} (of type {kind.__module__}.{kind.__qualname__}) cannot be flattened: "

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import traceback as _traceback
 from collections.abc import Sequence
-from http import HTTPStatus
 from typing import Any, cast
+
+from plait.web._responses import RESPONSES
 
 __all__ = [
     "Error",
@@ -32,15 +33,7 @@ __all__ = [
 
 def _phrase(status: bytes) -> bytes | None:
     """Return the reason phrase of a three-digit status, or None when it is unknown."""
-    try:
-        from plait.web._responses import RESPONSES  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        try:
-            return HTTPStatus(int(status)).phrase.encode("ascii")
-        except ValueError:
-            return None
-    phrase = RESPONSES.get(int(status))
-    return None if phrase is None else bytes(phrase)
+    return RESPONSES.get(int(status))
 
 
 class Error(Exception):

@@ -96,3 +96,21 @@ def test_cleaned_failure_pickles():
     copy = pickle.loads(pickle.dumps(f))
     assert copy.type is ValueError
     assert copy.getErrorMessage() == "p"
+
+
+def test_parents():
+    f = Failure(KeyError())
+    assert "builtins.LookupError" in f.parents
+    assert f.parents[0] == "builtins.KeyError"
+
+
+def test_throw_exception_into_generator():
+    def gen():
+        try:
+            yield 1
+        except ValueError as e:
+            yield f"caught {e}"
+
+    g = gen()
+    next(g)
+    assert _raise(ValueError("t")).throwExceptionIntoGenerator(g) == "caught t"

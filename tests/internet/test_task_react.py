@@ -162,3 +162,21 @@ def test_real_reactor_in_subprocess():
     )
     assert bad.returncode == 1
     assert "ZeroDivisionError" in bad.stderr
+
+
+def test_importing_defer_and_task_does_not_touch_the_reactor():
+    probe = run_script(
+        """
+        import sys
+        from plait.internet import defer, task
+        lc = task.LoopingCall(print)
+        task.Cooperator(started=False).cooperate(iter(()))
+        d = defer.Deferred()
+        d.addTimeout(1, task.Clock())
+        loaded = [m for m in sys.modules if m.startswith("plait.internet.")]
+        print(sorted(loaded))
+        assert "plait.internet.asyncioreactor" not in sys.modules, loaded
+        assert "plait.internet.reactor" not in sys.modules, loaded
+        """
+    )
+    assert probe.returncode == 0, probe.stderr

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from types import TracebackType
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn, TypeVar
 
 __all__ = ["Failure", "NoCurrentExceptionError"]
 
 # Failure has an attribute called ``type``, which shadows the builtin inside its body.
 _ExcType = type[BaseException]
+_Y = TypeVar("_Y")
+_R = TypeVar("_R")
 
 
 class NoCurrentExceptionError(Exception):
@@ -58,6 +60,15 @@ class Failure(BaseException):
         self.value = exc_value
         self.type = type(exc_value) if exc_type is None else exc_type
         self.tb = exc_value.__traceback__ if exc_tb is None else exc_tb
+
+    @property
+    def parents(self) -> list[str]:
+        """Qualified names of the exception's type and all its base classes."""
+        return [_qual(cls) for cls in self.type.__mro__]
+
+    def throwExceptionIntoGenerator(self, g: Generator[_Y, Any, _R]) -> _Y:
+        """Raise the wrapped exception inside generator *g* and return what it yields next."""
+        return g.throw(self.value.with_traceback(self.tb))
 
     def check(self, *errorTypes: _ExcType | str) -> _ExcType | str | None:
         """Return the first of *errorTypes* this failure's exception is an instance of.

@@ -1,10 +1,14 @@
 """H1Connection on well-formed and malformed requests: every input whole, byte by byte,
-split in two, and followed by another request."""
+split in two, and followed by another request; then arbitrary bytes (hypothesis)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
-from test_h1_support import bad, events_for, serve
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as note_kind
+from hypothesis import strategies as st
 
 from plait.web._events import (
     NEED_DATA,
@@ -17,6 +21,88 @@ from plait.web._events import (
 )
 from plait.web._h1 import H1Connection
 from plait.web._limits import Limits
+
+Item = RequestHead | Data | EndOfMessage | BadRequest | ConnectionClosed
+
+
+def segmentations(data: bytes) -> Iterable[list[bytes]]:
+    """The input whole, byte by byte, and in two halves."""
+    yield [data]
+    yield [data[i : i + 1] for i in range(len(data))]
+    middle = len(data) // 2
+    yield [data[:middle], data[middle:]]
+
+
+def merge(events: list[Item]) -> list[Item]:
+    """Join consecutive Data events, so different segmentations compare equal."""
+    out: list[Item] = []
+    for event in events:
+        if isinstance(event, Data) and out and isinstance(out[-1], Data):
+            out[-1] = Data(data=out[-1].data + event.data)
+        else:
+            out.append(event)
+    return out
+
+
+def serve(
+    chunks: list[bytes],
+    limits: Limits | None = None,
+    eof: bool = True,
+    respond: bool = True,
+) -> tuple[list[Item], H1Connection]:
+    """Feed *chunks*, answering every complete request with an empty 200, like a channel."""
+    conn = H1Connection(limits or Limits())
+    events: list[Item] = []
+    feed = [*chunks, b""] if eof else list(chunks)
+    for chunk in feed:
+        conn.receive_data(chunk)
+        while True:
+            event = conn.next_event()
+            if event is NEED_DATA or event is PAUSED:
+                break
+            assert isinstance(event, Item)
+            events.append(event)
+            if isinstance(event, BadRequest | ConnectionClosed):
+                return merge(events), conn
+            if isinstance(event, EndOfMessage) and respond:
+                conn.start_response(200, b"OK", [(b"Content-Length", b"0")])
+                conn.end_response()
+                if not conn.keep_alive:
+                    return merge(events), conn
+                conn.start_next_cycle()
+    return merge(events), conn
+
+
+TAIL = b"GET /tail HTTP/1.1\r\nHost: a\r\n\r\n"
+
+
+def events_for(data: bytes, limits: Limits | None = None, tail: bool = True) -> list[Item]:
+    """Events for *data* then EOF, asserting every segmentation yields the same, and that
+    trailing data (another request) does not change what *data* produced."""
+    results = [serve(chunks, limits)[0] for chunks in segmentations(data)]
+    for other in results[1:]:
+        assert other == results[0]
+    events = results[0]
+    if not tail:  # data is an incomplete message: what follows would continue it
+        return events
+    with_tail = serve([data, TAIL], limits, eof=False)[0]
+    if isinstance(events[-1], BadRequest):
+        assert with_tail == events
+    elif isinstance(events[-1], ConnectionClosed):
+        assert with_tail[: len(events) - 1] == events[:-1]
+    else:  # the request asked to close: nothing after it is read
+        assert with_tail == events
+    return events
+
+
+def bad(data: bytes, limits: Limits | None = None) -> BadRequest:
+    """The BadRequest *data* produces, identical in every segmentation."""
+    events = events_for(data, limits)
+    last = events[-1]
+    assert isinstance(last, BadRequest), events
+    assert not any(isinstance(e, BadRequest) for e in events[:-1])
+    return last
+
 
 H = b"Host: a\r\n"
 
@@ -517,3 +603,130 @@ def test_bytes_after_a_non_persistent_request_are_ignored() -> None:
     conn.start_response(200, b"OK", [])
     conn.end_response()
     assert conn.keep_alive is False
+
+
+# -- arbitrary input ---------------------------------------------------------------------
+
+FRAGMENTS = [
+    b"GET / HTTP/1.1\r\n",
+    b"POST /x HTTP/1.1\r\n",
+    b"GET / HTTP/1.0\r\n",
+    b"HEAD /h HTTP/1.1\r\n",
+    b"OPTIONS * HTTP/1.1\r\n",
+    b"Host: a\r\n",
+    b"Content-Length: 3\r\n",
+    b"Content-Length: 0\r\n",
+    b"Transfer-Encoding: chunked\r\n",
+    b"Connection: close\r\n",
+    b"Connection: keep-alive\r\n",
+    b"Expect: 100-continue\r\n",
+    b"X: y\r\n",
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b" ",
+    b"3\r\nabc\r\n",
+    b"0\r\n\r\n",
+    b"1;e=v\r\n",
+    b"abc",
+    b":",
+    b"\x00",
+]
+
+REQUESTS = [
+    b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /b?c HTTP/1.0\r\n\r\n",
+    b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    b"HEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\nT: v\r\n\r\n",
+    b"PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx",
+    b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+]
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    """A valid request with up to two bytes inserted or deleted."""
+    data = draw(st.sampled_from(REQUESTS))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(data)))
+        if draw(st.booleans()):
+            insert = draw(st.one_of(st.sampled_from(FRAGMENTS), st.binary(min_size=1, max_size=3)))
+            data = data[:at] + insert + data[at:]
+        else:
+            data = data[:at] + data[at + 1 :]
+    return data
+
+
+message = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.binary(max_size=8)), max_size=30).map(
+    b"".join
+)
+pipeline = st.lists(st.one_of(st.sampled_from(REQUESTS), mutated()), min_size=1, max_size=5).map(
+    b"".join
+)
+anything = st.one_of(pipeline, message, st.binary(max_size=300))
+
+
+def split(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    pieces, last = [], 0
+    for point in points:
+        pieces.append(data[last:point])
+        last = point
+    pieces.append(data[last:])
+    return [p for p in pieces if p]
+
+
+def check_grammar(events: list[object], data: bytes) -> None:
+    """(RequestHead Data* EndOfMessage)* [RequestHead Data*] [BadRequest | ConnectionClosed]."""
+    in_request = False
+    heads = 0
+    for index, event in enumerate(events):
+        if isinstance(event, RequestHead):
+            assert not in_request
+            in_request = True
+            heads += 1
+        elif isinstance(event, Data):
+            assert in_request
+            assert event.data
+        elif isinstance(event, EndOfMessage):
+            assert in_request
+            in_request = False
+        else:
+            assert isinstance(event, BadRequest | ConnectionClosed)
+            assert index == len(events) - 1
+            if isinstance(event, BadRequest):
+                assert event.status in {400, 413, 414, 417, 431, 501, 505}
+                assert event.reason.isascii()
+                assert event.reason.isprintable()
+    # every request head needs its own blank-line terminator
+    assert heads <= data.count(b"\r\n\r\n")
+
+
+small = Limits(
+    max_header_bytes=120,
+    max_request_target=40,
+    max_headers=4,
+    max_body_bytes=20,
+    max_trailer_bytes=20,
+    max_chunk_ext_bytes=8,
+)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=anything, cuts=st.lists(st.integers(min_value=0), max_size=12), tight=st.booleans())
+def test_arbitrary_input(data: bytes, cuts: list[int], tight: bool) -> None:
+    limits = small if tight else Limits()
+    whole, conn = serve([data], limits)
+    pieces, _ = serve(split(data, cuts), limits)
+    single, _ = serve([data[i : i + 1] for i in range(len(data))], limits)
+    assert pieces == whole
+    assert single == whole
+    check_grammar(whole, data)
+    heads = sum(isinstance(e, RequestHead) for e in whole)
+    note_kind(f"heads={min(heads, 2)} last={type(whole[-1]).__name__ if whole else None}")
+    assert whole == merge(whole)
+    if whole and isinstance(whole[-1], BadRequest):
+        assert conn.keep_alive is False

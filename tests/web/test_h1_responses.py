@@ -325,3 +325,12 @@ def test_misuse_raises() -> None:
         conn.start_next_cycle()
     with pytest.raises(ValueError):  # noqa: PT011
         ready(GET11).start_response(99, b"X", [])
+
+
+def test_response_after_peer_eof_closes() -> None:
+    conn = ready(GET11)
+    conn.receive_data(b"")
+    head = conn.start_response(200, b"OK", [(b"Content-Length", b"0")])
+    assert b"Connection: close" in header_lines(head)
+    conn.end_response()
+    assert conn.keep_alive is False

@@ -49,6 +49,7 @@ CLOSED: Final = "CLOSED"  # them: the peer closed its side
 ERROR: Final = "ERROR"  # a BadRequest was produced or sent
 SWITCHED: Final = "SWITCHED"  # us: 101 sent, the connection belongs to another protocol
 
+_SPECIAL_LENGTHS: Final = frozenset((4, 6, 10, 14, 17))
 _MAX_EMPTY_LINES: Final = 4  # RFC 9112 section 2.2: ignore at least one CRLF before a request
 _BARE_CR_OR_LF: Final = re.compile(rb"\r[^\n]|(?<!\r)\n")
 _CHUNK_LINE: Final = re.compile(
@@ -71,20 +72,28 @@ _RAW: Final = 4  # after 101 Switching Protocols
 
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 
+# Response header names already checked to be tokens: responses repeat the same few names.
+_validNames: set[bytes] = set()
+_MAX_VALID_NAMES: Final = 1000
+
 
 class _HeaderSink:
     """Collects llhttp's header callbacks (names as sent, values stripped of OWS)."""
 
-    __slots__ = ("complete", "headers")
+    __slots__ = ("complete", "headers", "special")
 
     def __init__(self) -> None:
         self.headers: list[tuple[bytes, bytes]] = []
+        self.special: list[tuple[bytes, bytes]] = []  # fields checkHeaders may care about
         self.complete = False
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if value and value[-1] in (0x20, 0x09):
             value = value.rstrip(b" \t")
         self.headers.append((name, value))
+        # Host, Expect, Connection, Content-Length, Transfer-Encoding, by length.
+        if len(name) in _SPECIAL_LENGTHS:
+            self.special.append((name, value))
 
     def on_headers_complete(self) -> None:
         self.complete = True
@@ -310,7 +319,7 @@ class H1Connection:
         headers = sink.headers
         if len(headers) > self.limits.max_headers:
             return self._fail(BadRequest(status=431, reason="too many header fields"))
-        facts = checkHeaders(headers, minor)
+        facts = checkHeaders(sink.special, minor)
         if isinstance(facts, BadRequest):
             return self._fail(facts)
         if not sink.complete:
@@ -463,11 +472,18 @@ class H1Connection:
         out: list[bytes] = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
         # RFC 9110 section 2.5: a server sends its own highest conformant version, so
         # HTTP/1.1 even to an HTTP/1.0 client (Twisted echoes the request's version).
+        # One scan over all values instead of one per header (this runs on every response).
+        if _FORBIDDEN_IN_VALUE.search(b"".join([value for _, value in headers])) is not None:
+            for _, value in headers:
+                if _FORBIDDEN_IN_VALUE.search(value) is not None:
+                    raise ValueError(f"header value contains CR, LF or NUL: {value[:64]!r}")
+        known = _validNames
         for name, value in headers:
-            if _TOKEN.fullmatch(name) is None:
-                raise ValueError(f"invalid header name: {name[:64]!r}")
-            if _FORBIDDEN_IN_VALUE.search(value) is not None:
-                raise ValueError(f"header value contains CR, LF or NUL: {value[:64]!r}")
+            if name not in known:
+                if type(name) is not bytes or _TOKEN.fullmatch(name) is None:
+                    raise ValueError(f"invalid header name: {name[:64]!r}")
+                if len(known) < _MAX_VALID_NAMES:
+                    known.add(name)
             size = len(name)
             if size == 14 or size == 17 or size == 10:
                 lowered = name.lower()
@@ -487,7 +503,7 @@ class H1Connection:
                         t.strip(b" \t").lower() for t in value.split(b",") if t.strip(b" \t")
                     )
                     continue
-            out.append(b"%s: %s\r\n" % (name, value))
+            out += (name, b": ", value, b"\r\n")
 
         if 100 <= status < 200:
             if status != 101:
@@ -501,7 +517,7 @@ class H1Connection:
                 out.append(b"Connection: %s\r\n" % b", ".join(connection))
             return b"".join(out) + b"\r\n"
 
-        closing = not self._clientKeepAlive or b"close" in connection
+        closing = not self._clientKeepAlive or self._eof or b"close" in connection
         if status == 204:
             self._framing = _NO_BODY  # RFC 9110 section 8.6: no Content-Length in a 204
         elif self._isHead or status == 304:

@@ -185,7 +185,8 @@ def _listElements(values: list[bytes]) -> list[bytes]:
 def checkHeaders(headers: list[tuple[bytes, bytes]], minor: int) -> HeadFacts | BadRequest:
     """Interpret Host, Content-Length, Transfer-Encoding, Connection and Expect.
 
-    *headers* passed llhttp's syntax checks; *minor* is the HTTP/1 minor version.
+    *headers* passed llhttp's syntax checks (other fields may be left out);
+    *minor* is the HTTP/1 minor version.
     """
     hosts: list[bytes] = []
     lengths: list[bytes] = []

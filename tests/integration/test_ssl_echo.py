@@ -121,3 +121,19 @@ def test_untrusted_server_fails_the_client(
 def test_listenSSL_rejects_a_non_context(reactor: AsyncioReactor) -> None:
     with pytest.raises(TypeError):
         reactor.listenSSL(0, Factory.forProtocol(Echo), object(), interface="127.0.0.1")
+
+
+def test_connect_timeout_when_the_handshake_never_comes(
+    reactor: AsyncioReactor, wait: Callable[..., Any], clientContext: ssl.SSLContext
+) -> None:
+    # A plain TCP server that accepts and says nothing: the TLS handshake never completes.
+    silent = reactor.listenTCP(0, Factory.forProtocol(Protocol), interface="127.0.0.1")
+    failed: Deferred[list[Failure]] = Deferred()
+
+    class Client(ClientFactory):
+        def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
+            failed.callback([reason])
+
+    reactor.connectSSL("127.0.0.1", silent.getHost().port, Client(), clientContext, timeout=0.2)
+    [reason] = wait(failed)
+    assert reason.check(error.TimeoutError)

@@ -67,6 +67,7 @@ class HTTPChannel(asyncio.Protocol):
     _peer: _Address | None = None
     _secure: bool = False
     _twistedTransport: Any = None
+    _sendfileTask: asyncio.Future[None] | None = None
 
     def __init__(self, factory: Any = None, limits: Limits | None = None) -> None:
         self.factory = factory
@@ -123,6 +124,10 @@ class HTTPChannel(asyncio.Protocol):
         self._request = None
         producer = self._producer
         self._producer = None
+        sending = self._sendfileTask
+        if sending is not None:
+            self._sendfileTask = None
+            sending.cancel()
         if request is not None and not request.finished:
             if exc is None:
                 reason = Failure(ConnectionDone("connection closed before the response finished"))
@@ -351,6 +356,54 @@ class HTTPChannel(asyncio.Protocol):
         producer.resumeProducing()
         if self._producer is producer and not self._writingPaused:
             self._schedulePull()
+
+    def canSendfile(self) -> bool:
+        """Whether `sendfile` works here: a plain TCP/UNIX socket (never TLS), still open."""
+        if self._secure or self._closing or self._lost:
+            return False
+        from plait.web._sendfile import zero_copy_supported
+
+        return zero_copy_supported(self._loop, self.transport)
+
+    def sendfile(
+        self, request: Request, file: Any, offset: int, count: int
+    ) -> asyncio.Future[None]:
+        """Send *count* bytes of *file* from *offset* as body bytes, zero-copy.
+
+        Only for a Content-Length response, after its head (``request.write(b"")``), and
+        only where `canSendfile` says so. If the send fails the connection is aborted.
+        """
+        if request is not self._request or self._sendfileTask is not None:
+            raise RuntimeError("sendfile: not the current request, or a send is in progress")
+        if not self.canSendfile():
+            raise RuntimeError("sendfile is not available on this connection")
+        from plait.web._sendfile import send_zero_copy
+
+        self._conn.body_sent_externally(count)
+        head = self._pendingHead
+        if head is not None:
+            self._pendingHead = None
+            self._write(head)
+        task = self._loop.create_task(
+            send_zero_copy(self._loop, self.transport, file, offset, count)
+        )
+        self._sendfileTask = task
+        task.add_done_callback(self._sendfileDone)
+        return task
+
+    def _sendfileDone(self, task: asyncio.Future[None]) -> None:
+        if self._sendfileTask is task:
+            self._sendfileTask = None
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            _log.debug("sendfile to %s failed: %r", self._peerText(), exc)
+            transport = self.transport
+            if transport is not None:
+                self._closing = True  # the framing is lost
+                self._cancelTimer()
+                transport.abort()
 
     def getPeer(self) -> _Address:
         """The client's address."""

@@ -575,6 +575,12 @@ class H1Connection:
             return b""
         return data
 
+    def body_sent_externally(self, n: int) -> None:
+        """Count *n* body bytes the caller sends itself (``sendfile``): Content-Length only."""
+        if self._our != SEND_BODY or self._framing != _LENGTH or self._sent + n > self._declared:
+            raise LocalProtocolError("raw body bytes need a Content-Length response with room")
+        self._sent += n
+
     def end_response(self) -> bytes:
         """End the response: the final chunk if chunked; decides `keep_alive` for good."""
         if self._our == SWITCHED:

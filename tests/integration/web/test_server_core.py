@@ -588,7 +588,7 @@ def test_access_log_combined_format(serve: Serve, tmp_path: Any) -> None:
     server = serve(site)
     httpx.get(server.url + "/x?y=1", headers={"User-Agent": 'ua "quoted"', "Referer": "http://r/"})
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not logPath.read_text():
+    while time.monotonic() < deadline and not (logPath.exists() and logPath.read_text()):
         time.sleep(0.01)
     line = logPath.read_text().strip()
     assert line.startswith('"127.0.0.1" - - [')

@@ -34,9 +34,11 @@ class RunningServer:
     loop: asyncio.AbstractEventLoop
     site: Any
 
+    scheme: str = "http"
+
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def call(self, f: Callable[..., Any], *args: Any) -> Any:
         """Run ``f(*args)`` on the server's loop and return its result."""
@@ -65,11 +67,14 @@ class RunningServer:
 
 @pytest.fixture(params=sorted(_LOOPS))
 def serve(request: pytest.FixtureRequest) -> Iterator[Callable[..., RunningServer]]:
-    """``serve(site)`` starts *site* on 127.0.0.1:<free port>; stopped after the test."""
+    """``serve(site, tls=None)`` starts *site* on 127.0.0.1:<free port>; stopped after the test.
+
+    *tls* is a server ``ssl.SSLContext`` (or context factory) to serve HTTPS instead.
+    """
     started: list[tuple[threading.Thread, asyncio.AbstractEventLoop, AsyncioReactor, Any]] = []
     loopFactory = _LOOPS[request.param]
 
-    def start(site: Any, interface: str = "127.0.0.1") -> RunningServer:
+    def start(site: Any, interface: str = "127.0.0.1", tls: Any = None) -> RunningServer:
         loop = loopFactory()
         reactor = AsyncioReactor(loop)
         ready = threading.Event()
@@ -78,7 +83,10 @@ def serve(request: pytest.FixtureRequest) -> Iterator[Callable[..., RunningServe
         def run() -> None:
             asyncio.set_event_loop(loop)
             try:
-                port = reactor.listenTCP(0, site, interface=interface)
+                if tls is None:
+                    port = reactor.listenTCP(0, site, interface=interface)
+                else:
+                    port = reactor.listenSSL(0, site, tls, interface=interface)
                 box.append(port.getHost().port)
             except BaseException as exc:
                 box.append(exc)
@@ -91,7 +99,9 @@ def serve(request: pytest.FixtureRequest) -> Iterator[Callable[..., RunningServe
         if isinstance(box[0], BaseException):
             raise box[0]
         started.append((thread, loop, reactor, site))
-        return RunningServer(interface, box[0], reactor, loop, site)
+        return RunningServer(
+            interface, box[0], reactor, loop, site, "http" if tls is None else "https"
+        )
 
     yield start
     for thread, loop, reactor, site in started:

@@ -74,8 +74,9 @@ def addSlash(request: Any) -> bytes:
     path, question, query = bytes(request.uri).partition(b"?")
     url = path + b"/" + question + query
     if url.startswith(b"//"):
-        # "//host/x" would be a redirect to another site.
-        url = b"/" + url.lstrip(b"/")
+        # "//host/x" would send the client to another site; "/.//host/x" resolves to the
+        # same path on this one.
+        url = b"/." + url
     return url
 
 

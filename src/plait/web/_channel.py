@@ -62,6 +62,7 @@ class HTTPChannel(asyncio.Protocol):
     _pendingHead: bytes | None = None
     _timerHandle: asyncio.TimerHandle | None = None
     _deadline: float | None = None
+    _tick: float = 1.0
     _timerKind: str = _IDLE
     _host: _Address | None = None
     _peer: _Address | None = None
@@ -218,7 +219,7 @@ class HTTPChannel(asyncio.Protocol):
                 self._refuseBody(request, limit)
                 return
         if not head.chunked and not head.content_length:
-            self._cancelTimer()
+            self._clearDeadline()
             self._timerKind = _BODY
         else:
             self._setDeadline(self.limits.idle_timeout, _BODY)
@@ -249,8 +250,8 @@ class HTTPChannel(asyncio.Protocol):
         request = self._request
         if request is None:
             return
-        self._cancelTimer()
-        self._timerKind = _BODY  # no timer while the application works on the request
+        self._clearDeadline()  # no deadline while the application works on the request
+        self._timerKind = _BODY
         try:
             request.requestReceived(request.method, request.uri, request.clientproto)
         except Exception:
@@ -479,18 +480,28 @@ class HTTPChannel(asyncio.Protocol):
             self._readingPaused = False
             transport.resume_reading()
 
-    # One timer per connection. Moving the deadline is an assignment; the timer re-arms itself
-    # when it fires early, so the hot path never cancels and re-creates timer handles.
+    # One timer per connection, ticking at most every `_tick` seconds (the shortest timeout).
+    # Moving a deadline is an assignment: a new deadline is never earlier than the next tick,
+    # because it is at least `_tick` away from now and the timer was armed at most `_tick`
+    # ago. So the hot path never creates or cancels timer handles.
     def _setDeadline(self, seconds: float, kind: str) -> None:
         self._timerKind = kind
-        deadline = self._loop.time() + seconds
-        self._deadline = deadline
-        handle = self._timerHandle
-        if handle is not None:
-            if handle.when() <= deadline:
-                return  # it fires first and re-arms itself for the later deadline
-            handle.cancel()
-        self._timerHandle = self._loop.call_at(deadline, self._onTimer)
+        self._deadline = self._loop.time() + seconds
+        if self._timerHandle is None:
+            self._armTimer()
+
+    def _armTimer(self) -> None:
+        limits = self.limits
+        self._tick = tick = min(limits.header_timeout, limits.idle_timeout)
+        deadline = self._deadline
+        when = self._loop.time() + tick
+        if deadline is not None and deadline < when:
+            when = deadline
+        self._timerHandle = self._loop.call_at(when, self._onTimer)
+
+    def _clearDeadline(self) -> None:
+        """Nothing to enforce for now (the application is working on a request)."""
+        self._deadline = None
 
     def _cancelTimer(self) -> None:
         self._deadline = None
@@ -501,12 +512,11 @@ class HTTPChannel(asyncio.Protocol):
 
     def _onTimer(self) -> None:
         self._timerHandle = None
-        deadline = self._deadline
-        if deadline is None or self._closing:
+        if self._closing or self._lost:
             return
-        now = self._loop.time()
-        if now < deadline:
-            self._timerHandle = self._loop.call_at(deadline, self._onTimer)
+        deadline = self._deadline
+        if deadline is None or self._loop.time() < deadline:
+            self._armTimer()
             return
         kind = self._timerKind
         if kind is _IDLE:

@@ -48,12 +48,23 @@ def _canonicalName(lowered: bytes) -> bytes:
     return name
 
 
+# Code asks for the same few header names on every request: remember each name's validated,
+# lower-cased form so the hot path is one dict lookup instead of a regex match and a copy.
+_encodedNames: dict[bytes | str, bytes] = {}
+
+
 def _encodeName(name: bytes | str) -> bytes:
     """Validate *name* and return it lower-cased, as bytes (str is encoded ISO-8859-1)."""
+    lowered = _encodedNames.get(name)
+    if lowered is not None:
+        return lowered
     raw = name.encode("iso-8859-1") if isinstance(name, str) else name
     if _TOKEN.fullmatch(raw) is None:
         raise InvalidHeaderName(f"invalid header name: {raw[:64]!r}")
-    return raw.lower()
+    lowered = raw.lower()
+    if len(_encodedNames) < _MAX_CACHED_NAMES:
+        _encodedNames[name] = lowered
+    return lowered
 
 
 def _encodeValue(value: bytes | str) -> bytes:

@@ -283,3 +283,9 @@ def test_portal_failure_without_checker_match() -> None:
 
     wrapper = guard.HTTPAuthSessionWrapper(OddPortal(), [guard.BasicCredentialFactory("r")])
     assert TestClient(Site(wrapper)).get("/").status_code == 401
+
+
+def test_facade_exports_twisteds_names() -> None:
+    import twisted.web.guard
+
+    assert set(guard.__all__) == set(twisted.web.guard.__all__)

@@ -105,3 +105,14 @@ def test_render_applies_the_rules() -> None:
     assert seen == [[b"a"]]
     assert rewriter.rewriteRules
     assert rewriter.resource.name == "leaf"  # type: ignore[attr-defined]
+
+
+def test_module_has_twisteds_public_names() -> None:
+    import twisted.web.rewrite
+
+    from plait.web import rewrite
+
+    public = {
+        n for n, v in vars(twisted.web.rewrite).items() if callable(v) and not n.startswith("_")
+    } - {"resource"}
+    assert public <= set(rewrite.__all__)

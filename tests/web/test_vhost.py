@@ -232,3 +232,12 @@ def test_monster_refuses_malformed_hosts(segment: str) -> None:
 def test_monster_unknown_scheme() -> None:
     response = get(monsterSite(), "backend", "/vhost/gopher/example.com/where")
     assert response.status_code == 404
+
+
+def test_module_has_twisteds_public_names() -> None:
+    import twisted.web.vhost
+
+    from plait.web import vhost
+
+    public = {n for n in vars(twisted.web.vhost) if n[0].isupper() and n[0] != "_"}
+    assert public <= set(vhost.__all__)

@@ -129,8 +129,15 @@ def test_client_disconnecting_mid_file(
     root = _Tracked(str(tmp_path))
     _Tracked.closed = threading.Event()
     server = serve(Site(root))
-    httpx.get(server.url + "/huge.bin", headers={"range": "bytes=0-0"})  # warm up
+    # Warm up (lazy imports, the loop's own descriptors), then wait for EOF: the server has
+    # closed its side of that connection by then.
+    with server.connect() as warm:
+        warm.sendall(b"GET /huge.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-0\r\n")
+        warm.sendall(b"Connection: close\r\n\r\n")
+        while warm.recv(65536):
+            pass
     assert _Tracked.closed.wait(10)
+    server.call(lambda: None)
     _Tracked.closed = threading.Event()
     before = _openFds()
     caplog.set_level(logging.DEBUG)

@@ -107,8 +107,15 @@ class ResourceScriptWrapper(Resource):
         return ResourceScript(self.path, self.registry).render(request)
 
     def getChildWithDefault(self, path: bytes, request: Any) -> Any:
-        """The child of the script's resource."""
-        return ResourceScript(self.path, self.registry).getChildWithDefault(path, request)
+        """The child of the script's resource; the resource itself if it is a leaf.
+
+        (Twisted asks a leaf for a child too, so a leaf script answers 404 below its URL.)
+        """
+        rsrc = ResourceScript(self.path, self.registry)
+        if getattr(rsrc, "isLeaf", False):
+            request.postpath.insert(0, request.prepath.pop())
+            return rsrc
+        return rsrc.getChildWithDefault(path, request)
 
 
 class ResourceScriptDirectory(Resource):

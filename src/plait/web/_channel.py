@@ -64,6 +64,7 @@ class HTTPChannel(asyncio.Protocol):
     _deadline: float | None = None
     _tick: float = 1.0
     _timerKind: str = _IDLE
+    _lingerHandle: asyncio.TimerHandle | None = None
     _host: _Address | None = None
     _peer: _Address | None = None
     _secure: bool = False
@@ -95,6 +96,8 @@ class HTTPChannel(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Feed *data* to the HTTP/1.x connection and act on what it makes of it."""
+        if self._closing:
+            return  # lingering after an error response: late bytes are read and dropped
         if self._timerKind is _IDLE:
             self._setDeadline(self.limits.header_timeout, _HEADERS)
         elif self._timerKind is _BODY:
@@ -118,6 +121,10 @@ class HTTPChannel(asyncio.Protocol):
         """Tell the request in flight (if any) and stop the timer."""
         self._lost = True
         self._cancelTimer()
+        linger = self._lingerHandle
+        if linger is not None:
+            self._lingerHandle = None
+            linger.cancel()
         channels = getattr(self.factory, "_channels", None)
         if channels is not None:
             channels.discard(self)
@@ -457,7 +464,20 @@ class HTTPChannel(asyncio.Protocol):
         self._closing = True
         self._cancelTimer()
         transport = self.transport
-        if transport is not None:
+        if transport is None:
+            return
+        stillSending = self._conn.their_state in _STILL_SENDING
+        if stillSending and not self._lost and _canHalfClose(transport):
+            # Closing a socket with unread input makes the kernel answer with RST, and a client
+            # still sending its request then loses the response it is owed (RFC 9112 section
+            # 9.6). So half-close, read and drop what still comes, and close when the client
+            # does or when the linger time is up.
+            if self._readingPaused:
+                self._readingPaused = False
+                transport.resume_reading()
+            transport.write_eof()
+            self._lingerHandle = self._loop.call_later(self.limits.linger_timeout, transport.close)
+        else:
             transport.close()
 
     def _peerText(self) -> str:
@@ -526,6 +546,16 @@ class HTTPChannel(asyncio.Protocol):
             what = "request head" if kind is _HEADERS else "request body"
             _log.info("timed out waiting for the %s from %s", what, self._peerText())
             self._sendError(BadRequest(status=408, reason=f"timed out waiting for the {what}"))
+
+
+_STILL_SENDING = frozenset(("HEAD", "BODY", "ERROR"))  # H1Connection.their_state values
+
+
+def _canHalfClose(transport: asyncio.Transport) -> bool:
+    try:
+        return transport.can_write_eof()
+    except NotImplementedError:  # in-memory and other minimal transports
+        return False
 
 
 def _defaultRequest(channel: HTTPChannel) -> Request:

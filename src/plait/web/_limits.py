@@ -62,6 +62,12 @@ class Limits:
     body_rate_grace: float = 10.0
     """Seconds of body upload before `min_body_rate` is enforced."""
 
+    # nginx: lingering_timeout 5 s. Closing with unread input sends RST, which can destroy
+    # the error response before the client reads it; a short half-closed read avoids that.
+    linger_timeout: float = 2.0
+    """After refusing a request whose client may still be sending, how long the connection
+    stays half-closed (our side done, the client's late bytes read and dropped)."""
+
     # Twisted has no count limit and pauses reading past 16 KiB of buffered pipeline data.
     max_pipelined_requests: int = 16
     """Complete requests buffered behind the one being answered before reading pauses."""
@@ -96,7 +102,13 @@ class Limits:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"Limits.{name} must not be negative")
-        for name in ("idle_timeout", "header_timeout", "body_timeout", "body_rate_grace"):
+        for name in (
+            "idle_timeout",
+            "header_timeout",
+            "body_timeout",
+            "body_rate_grace",
+            "linger_timeout",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Limits.{name} must be positive")
         if self.min_body_rate < 0:

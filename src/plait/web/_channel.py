@@ -58,12 +58,15 @@ class HTTPChannel(asyncio.Protocol):
     _pullScheduled: bool = False
     _inEvents: bool = False
     _closing: bool = False
+    _draining: bool = False
     _lost: bool = False
     _pendingHead: bytes | None = None
     _timerHandle: asyncio.TimerHandle | None = None
     _deadline: float | None = None
     _tick: float = 1.0
     _timerKind: str = _IDLE
+    _bodyStart: float | None = None
+    _bodyBytes: int = 0
     _lingerHandle: asyncio.TimerHandle | None = None
     _host: _Address | None = None
     _peer: _Address | None = None
@@ -100,8 +103,9 @@ class HTTPChannel(asyncio.Protocol):
             return  # lingering after an error response: late bytes are read and dropped
         if self._timerKind is _IDLE:
             self._setDeadline(self.limits.header_timeout, _HEADERS)
-        elif self._timerKind is _BODY:
-            self._deadline = self._loop.time() + self.limits.idle_timeout
+        elif self._bodyStart is not None:
+            self._bodyBytes += len(data)
+            self._deadline = self._bodyDeadline()  # only ever moves later
         self._conn.receive_data(data)
         self._processEvents()
 
@@ -229,10 +233,35 @@ class HTTPChannel(asyncio.Protocol):
             self._clearDeadline()
             self._timerKind = _BODY
         else:
-            self._setDeadline(self.limits.idle_timeout, _BODY)
+            self._startBodyDeadline()
             request.gotLength(None if head.chunked else head.content_length)
             if head.expect_continue:
                 self._write(self._conn.send_continue())
+
+    def _startBodyDeadline(self) -> None:
+        self._bodyStart = self._loop.time()
+        self._bodyBytes = 0
+        self._timerKind = _BODY
+        self._deadline = deadline = self._bodyDeadline()
+        handle = self._timerHandle
+        if handle is None or handle.when() > deadline:
+            # Body deadlines may be shorter than the timer's tick: arm for this one.
+            if handle is not None:
+                handle.cancel()
+            self._timerHandle = self._loop.call_at(deadline, self._onTimer)
+
+    def _bodyDeadline(self) -> float:
+        """When the body being received times out: silence, or an average rate too low."""
+        limits = self.limits
+        start = self._bodyStart
+        assert start is not None
+        deadline = self._loop.time() + limits.body_timeout
+        rate = limits.min_body_rate
+        if rate > 0:
+            # The moment at which the bytes received so far fall below the minimum average
+            # rate: a byte-dribbling client cannot hold the connection by never going silent.
+            deadline = min(deadline, start + max(limits.body_rate_grace, self._bodyBytes / rate))
+        return deadline
 
     def _bodyLimitFor(self, request: Request, head: RequestHead) -> int | None:
         site = self.site
@@ -258,6 +287,7 @@ class HTTPChannel(asyncio.Protocol):
         if request is None:
             return
         self._clearDeadline()  # no deadline while the application works on the request
+        self._bodyStart = None
         self._timerKind = _BODY
         try:
             request.requestReceived(request.method, request.uri, request.clientproto)
@@ -298,6 +328,8 @@ class HTTPChannel(asyncio.Protocol):
         """Frame the status line and headers; they go out with the first body bytes."""
         if request is not self._request or self._closing:
             return
+        if self._draining:
+            headers = [*headers, (b"Connection", b"close")]
         self._pendingHead = self._conn.start_response(code, reason, headers)
 
     def writeResponseBody(self, request: Request, data: bytes) -> None:
@@ -330,7 +362,7 @@ class HTTPChannel(asyncio.Protocol):
         if site is not None:
             site.log(request)
         request._releaseBody()
-        if not conn.keep_alive or self._closing:
+        if not conn.keep_alive or self._closing or self._draining:
             self._close()
             return
         conn.start_next_cycle()
@@ -440,6 +472,16 @@ class HTTPChannel(asyncio.Protocol):
         """Close once what was written has been sent."""
         self._close()
 
+    def drain(self) -> None:
+        """Graceful shutdown: take no further request on this connection.
+
+        An idle connection closes now; a request in flight is answered (with
+        ``Connection: close`` if its head is not sent yet) and the connection closes after it.
+        """
+        self._draining = True
+        if self._request is None:
+            self._close()
+
     @property
     def twistedTransport(self) -> Any:
         """A Twisted ITCPTransport view of the connection (what ``request.transport`` gives)."""
@@ -484,10 +526,12 @@ class HTTPChannel(asyncio.Protocol):
         return str(getattr(self.getPeer(), "host", "-"))
 
     def _applyReadBackpressure(self) -> None:
+        conn = self._conn
+        if not self._readingPaused and not conn.buffered_bytes:
+            return  # the common case: nothing waiting behind the current request
         transport = self.transport
         if transport is None or self._closing or self._lost:
             return
-        conn = self._conn
         limits = self.limits
         tooMuch = (
             conn.pending_requests >= limits.max_pipelined_requests
@@ -543,6 +587,7 @@ class HTTPChannel(asyncio.Protocol):
             _log.debug("closing idle connection from %s", self._peerText())
             self._close()
         else:
+            self._bodyStart = None
             what = "request head" if kind is _HEADERS else "request body"
             _log.info("timed out waiting for the %s from %s", what, self._peerText())
             self._sendError(BadRequest(status=408, reason=f"timed out waiting for the {what}"))

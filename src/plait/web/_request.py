@@ -85,6 +85,8 @@ class Request:
     lastModified: float | None = None
     producer: Any = None
     defaultContentType: bytes | None = b"text/html"
+    _serverHeader: bytes | None = None  # server.Request sends its Site's Server value
+    _receivedCookies: dict[bytes, bytes] | None = None
     _disconnected: bool = False
     _forceSSL: int = 0
     _host: IAddress | None = None
@@ -96,7 +98,6 @@ class Request:
         self.channel = channel
         self.requestHeaders = Headers()
         self.responseHeaders = Headers()
-        self.received_cookies: dict[bytes, bytes] = {}
         self.cookies: list[bytes] = []
         self.args: dict[bytes, list[bytes]] = {}
         self.files: dict[bytes, list[_forms.UploadedFile]] = {}
@@ -144,9 +145,6 @@ class Request:
             self.args = _forms.parse_qs(path[qpos + 1 :])
         else:
             self.path = path
-        cookie_values = self.requestHeaders.getRawHeaders(b"cookie")
-        if cookie_values:
-            self.parseCookies()
         if command == b"POST" and content is not _EMPTY_BODY and not self._parseForm():
             return
         self.process()
@@ -230,9 +228,24 @@ class Request:
             name.lower(): values[-1] for name, values in self.requestHeaders.getAllRawHeaders()
         }
 
+    @property
+    def received_cookies(self) -> dict[bytes, bytes]:
+        """The request's cookies, ``{name: value}`` as raw bytes (parsed on first use)."""
+        cookies = self._receivedCookies
+        if cookies is None:
+            self._receivedCookies = cookies = {}
+            self.parseCookies()
+        return cookies
+
+    @received_cookies.setter
+    def received_cookies(self, cookies: dict[bytes, bytes]) -> None:
+        self._receivedCookies = cookies
+
     def parseCookies(self) -> None:
         """Fill ``received_cookies`` from the Cookie headers (raw bytes, later ones win)."""
-        cookies = self.received_cookies
+        cookies = self._receivedCookies
+        if cookies is None:
+            self._receivedCookies = cookies = {}
         for header in self.requestHeaders.getRawHeaders(b"cookie", []):
             for part in header.split(b";"):
                 name, sep, value = part.partition(b"=")
@@ -447,22 +460,29 @@ class Request:
             self.channel.writeResponseBody(self, data)
 
     def _responseHeaderList(self) -> list[tuple[bytes, bytes]]:
-        """Assemble the response headers: the user's, then the ones plait adds."""
+        """Assemble the response headers: Server and Date first, then the user's, then ours."""
         headers = self.responseHeaders
+        # Names below are known-valid and lower-case, so the dict is read directly: this runs
+        # on every response.
+        raw = headers._rawHeaders
+        items: list[tuple[bytes, bytes]] = []
+        server = self._serverHeader
+        if server and b"server" not in raw:
+            items.append((b"Server", server))
+        if b"date" not in raw:
+            # RFC 9110 §6.6.1: an origin server with a clock must send Date.
+            items.append((b"Date", _dateHeader()))
         if (
             self.defaultContentType is not None
+            and b"content-type" not in raw
             and self.code not in NO_BODY_CODES
-            and not headers.hasHeader(b"content-type")
-            and headers.getRawHeaders(b"content-length") != [b"0"]
+            and raw.get(b"content-length") != [b"0"]
         ):
-            headers.setRawHeaders(b"content-type", [self.defaultContentType])
-        items = _headerItems(headers)
-        if not headers.hasHeader(b"date"):
-            # RFC 9110 §6.6.1: an origin server with a clock must send Date.
-            items.insert(0, (b"Date", _dateHeader()))
-        if self.lastModified is not None and not headers.hasHeader(b"last-modified"):
+            raw[b"content-type"] = [self.defaultContentType]
+        items += headers._items()
+        if self.lastModified is not None and b"last-modified" not in raw:
             items.append((b"Last-Modified", datetimeToString(self.lastModified)))
-        if self.etag is not None and not headers.hasHeader(b"etag"):
+        if self.etag is not None and b"etag" not in raw:
             items.append((b"ETag", self.etag))
         for cookie in self.cookies:
             items.append((b"Set-Cookie", cookie))

@@ -64,6 +64,9 @@ class Request(Componentized, _HTTPRequest):
         site = getattr(channel, "site", None)
         if site is not None:
             self.site = site
+            self._serverHeader = getattr(site, "serverHeader", version)
+        else:
+            self._serverHeader = version
 
     # -- traversal and rendering ------------------------------------------------------------
 
@@ -131,8 +134,9 @@ class Request(Componentized, _HTTPRequest):
             self._badRenderResult(body)
 
     def _writeWhole(self, body: bytes) -> None:
-        if self._encoder is None and not self.responseHeaders.hasHeader(b"content-length"):
-            self.responseHeaders.setRawHeaders(b"content-length", [b"%d" % len(body)])
+        raw = self.responseHeaders._rawHeaders  # a known-valid name: skip the checks
+        if self._encoder is None and b"content-length" not in raw:
+            raw[b"content-length"] = [b"%d" % len(body)]
         self.write(body)
         self.finish()
 
@@ -297,14 +301,6 @@ class Request(Componentized, _HTTPRequest):
             if tail:
                 _HTTPRequest.write(self, tail)
         _HTTPRequest.finish(self)
-
-    def _responseHeaderList(self) -> list[tuple[bytes, bytes]]:
-        items = super()._responseHeaderList()
-        site = self.site
-        server = getattr(site, "serverHeader", version) if site is not None else version
-        if server and not self.responseHeaders.hasHeader(b"server"):
-            items.insert(0, (b"Server", server))
-        return items
 
     # -- URLs -------------------------------------------------------------------------------
 

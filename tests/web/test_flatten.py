@@ -370,6 +370,23 @@ def test_cancelling_flatten_cancels_what_it_waits_on() -> None:
     d.addErrback(lambda f: None)
 
 
+def test_cancelling_flatten_leaves_no_unhandled_cancellation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # renderElement cancels when the client leaves: the CancelledError this puts in the
+    # renderer's Deferred is the flattener's doing, and must not be logged as unhandled.
+    d: Deferred[Any] = Deferred()
+    done = flattenString(None, [d, "never"])
+    done.addErrback(lambda f: None)
+    done.cancel()
+    box: list[Any] = []
+    d.addBoth(box.append)
+    assert box == [None]
+    del d, done
+    gc.collect()
+    assert "Unhandled error" not in caplog.text
+
+
 def test_renderer_returning_deferred_that_fires_later() -> None:
     later: Deferred[Any] = Deferred()
     thing = Renderable(Tag("p", render="wait"), {"wait": lambda req, tag: later})

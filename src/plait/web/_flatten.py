@@ -26,7 +26,7 @@ from traceback import extract_tb
 from types import GeneratorType
 from typing import Any, Union
 
-from plait.internet.defer import Deferred
+from plait.internet.defer import CancelledError, Deferred
 from plait.python.failure import Failure
 from plait.web._escaping import (
     checkName,
@@ -195,12 +195,15 @@ class _Flattener:
         self.finished = False
         self.current: Any = None
         self.ownsWait = False
+        # The Deferred cancelled on the caller's behalf: its CancelledError is ours to eat.
+        self.cancelled: Deferred[Any] | None = None
 
     def _cancel(self, _: Deferred[None]) -> None:
         self.finished = True
         waitingOn = self.waitingOn
         if waitingOn is not None:
             self.waitingOn = None
+            self.cancelled = waitingOn
             waitingOn.cancel()
 
     def _flush(self) -> None:
@@ -246,7 +249,8 @@ class _Flattener:
         """Wait on ``d``; True when it had already fired and the loop can go on.
 
         A Deferred the flattener made itself (for a coroutine or future) has no other
-        reader, so its failure is consumed here rather than logged as unhandled.
+        reader, so its failure is consumed here rather than logged as unhandled; so is
+        the CancelledError of one cancelled because the flattening was (a client left).
         """
         if not d.called or d.paused:
             try:
@@ -275,6 +279,8 @@ class _Flattener:
                 if self.syncResume:
                     resumed.append(False)
                 self._fail(failure.value, d)
+            elif d is self.cancelled and failure.check(CancelledError):
+                return None
             return None if owned else failure
 
         d.addCallbacks(succeeded, failed)

@@ -384,3 +384,36 @@ def test_missing_file_is_404(serve: Serve, root: Path) -> None:
     assert httpx.get(server.url + "/nope.txt").status_code == 404
     assert httpx.get(server.url + "/data.bin/child").status_code == 404
     assert httpx.get(server.url + "/plain/x.txt/").status_code == 404
+
+
+def test_behind_a_gzip_wrapper(serve: Serve, root: Path) -> None:
+    """With a response encoder the body is re-encoded: no ranges, a weak ETag, right bytes."""
+    from plait.web.resource import EncodingResourceWrapper
+    from plait.web.server import GzipEncoderFactory
+
+    (root / "big.html").write_bytes(CONTENT)
+    from plait.web.resource import Resource
+
+    top = Resource()
+    wrapped = EncodingResourceWrapper(File(str(root / "big.html")), [GzipEncoderFactory()])
+    top.putChild(b"big.html", wrapped)
+    server = serve(Site(top))
+    status, headers, body = raw_request(
+        server, b"/big.html", extra=b"Accept-Encoding: gzip\r\nRange: bytes=0-9\r\n"
+    )
+    assert status == 200
+    assert headers[b"content-encoding"] == b"gzip"
+    assert headers[b"etag"].startswith(b'W/"')
+    assert b"accept-ranges" not in headers
+    assert gzip.decompress(_dechunk(body)) == CONTENT
+
+
+def _dechunk(body: bytes) -> bytes:
+    out = b""
+    while True:
+        size, _, rest = body.partition(b"\r\n")
+        length = int(size, 16)
+        if not length:
+            return out
+        out += rest[:length]
+        body = rest[length + 2 :]

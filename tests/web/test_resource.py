@@ -463,3 +463,29 @@ def test_handler_set_to_none_is_switched_off() -> None:
     with pytest.raises(UnsupportedMethod) as info:
         Sub().render(request)
     assert tuple(info.value.allowedMethods) == (b"GET", b"HEAD")
+
+
+def test_traversal_follows_replaced_path_lists() -> None:
+    """A resource that assigns new postpath/prepath lists mid-walk is honoured."""
+
+    class Leaf(Resource):
+        isLeaf = True
+
+    leaf = Leaf()
+
+    class Rewriting(Resource):
+        def getChild(self, path: bytes, request: Any) -> Any:
+            request.postpath = [b"target", *request.postpath]
+            request.prepath = [b"rewritten"]
+            return self
+
+        def getChildWithDefault(self, path: bytes, request: Any) -> Any:
+            if path == b"target":
+                return leaf
+            return self.getChild(path, request)
+
+    request = DummyRequest([b"anything", b"rest"])
+    found = getChildForRequest(Rewriting(), request)
+    assert found is leaf
+    assert request.prepath == [b"rewritten", b"target"]
+    assert request.postpath == [b"rest"]

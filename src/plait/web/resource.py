@@ -51,11 +51,11 @@ def getChildForRequest(resource: IResource, request: IRequest) -> IResource:
     Each step moves one segment from ``postpath`` to ``prepath``; a leaf stops the
     walk and leaves the remaining segments in ``postpath`` for it to interpret.
     """
-    postpath: list[bytes] = request.postpath
-    prepath: list[bytes] = request.prepath
-    while postpath and not resource.isLeaf:
-        name = postpath.pop(0)
-        prepath.append(name)
+    # The lists are read from the request on every step: a resource may replace them
+    # (``request.postpath = [...]``) as well as change them in place, as Twisted allows.
+    while request.postpath and not resource.isLeaf:
+        name = request.postpath.pop(0)
+        request.prepath.append(name)
         resource = resource.getChildWithDefault(name, request)
     return resource
 

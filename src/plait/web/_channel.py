@@ -319,6 +319,7 @@ class HTTPChannel(asyncio.Protocol):
         self._close()
         if request is not None and not request.finished:
             request.connectionLost(Failure(ConnectionDone(f"request refused: {event.reason}")))
+            request._releaseBody()  # a body refused half-way may have spooled to a temp file
 
     # -- what a Request calls -----------------------------------------------------------------
 

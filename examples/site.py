@@ -17,9 +17,11 @@ import custom_codes
 import dynamic_dispatch
 import error_handling
 import handling_posts
+import http_auth
 import other_request_bodies
 import sessions
 import static_dispatch
+import virtual_hosts
 
 from plait.internet import reactor
 from plait.web.resource import Resource
@@ -35,6 +37,8 @@ MOUNTS = [
     ("json", other_request_bodies.resource, "POST a JSON object, get its keys"),
     ("sessions", sessions.resource, "sessions, adapters and session endings"),
     ("async", asynchronous.resource, "/async/later, /async/deferred, /async/awaited"),
+    ("auth", http_auth.resource, "Digest login: joe/blow or alice/wonderland"),
+    ("virtual-hosts", virtual_hosts.resource, "NameVirtualHost; try Host: red.localhost"),
 ]
 
 

@@ -130,3 +130,16 @@ def test_logging_errors(runExample: Start, tmp_path: Path) -> None:
     assert "ValueError: the backend said no" in err
     assert '"GET /fail HTTP/1.1" 500' in out
     assert '"tester/1"' in out
+
+
+def test_examples_site_mounts_everything(runExample: Start) -> None:
+    """The site `make run` serves links every example, and each mount answers."""
+    base = runExample("site")
+    index = httpx.get(base + "/")
+    assert index.status_code == 200
+    for path in ("/clock/", "/calendar/", "/sessions/", "/auth/", "/virtual-hosts/"):
+        assert f'href="{path}"' in index.text
+    assert "<html><body>" in httpx.get(base + "/clock/").text
+    assert "2026" in httpx.get(base + "/calendar/2026").text
+    assert httpx.get(base + "/auth/").status_code == 401
+    assert httpx.get(base + "/custom-codes/").status_code == 402

@@ -26,6 +26,7 @@ import virtual_hosts
 from plait.internet import reactor
 from plait.web.resource import Resource
 from plait.web.server import Site
+from plait.web.static import File
 
 MOUNTS = [
     ("clock", clock.resource, "a page generated on every request"),
@@ -39,6 +40,11 @@ MOUNTS = [
     ("async", asynchronous.resource, "/async/later, /async/deferred, /async/awaited"),
     ("auth", http_auth.resource, "Digest login: joe/blow or alice/wonderland"),
     ("virtual-hosts", virtual_hosts.resource, "NameVirtualHost; try Host: red.localhost"),
+    (
+        "static",
+        File(os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")),
+        "a folder served by static.File (ranges, ETags, listings)",
+    ),
 ]
 
 

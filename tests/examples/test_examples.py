@@ -143,3 +143,7 @@ def test_examples_site_mounts_everything(runExample: Start) -> None:
     assert "2026" in httpx.get(base + "/calendar/2026").text
     assert httpx.get(base + "/auth/").status_code == 401
     assert httpx.get(base + "/custom-codes/").status_code == 402
+    static = httpx.get(base + "/static/notes.txt", headers={"Range": "bytes=0-4"})
+    assert static.status_code == 206
+    assert static.content == b"Plain"
+    assert "hello.json" in httpx.get(base + "/static/data/").text

@@ -12,6 +12,7 @@ help:
 	@echo "make lint   - ruff (lint + format check) and mypy --strict on src/plait"
 	@echo "make format - apply ruff's formatting and safe fixes"
 	@echo "make bench  - run the benchmarks in bench/ (see bench/README.md)"
+	@echo "make fuzz   - fuzz the HTTP channel with atheris for FUZZ_SECONDS (see fuzz/README.md)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +39,10 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(PY) fuzz/fuzz_channel.py -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=/tmp/plait-fuzz-
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

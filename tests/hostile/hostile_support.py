@@ -11,7 +11,7 @@ import asyncio
 import re
 import select
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,11 +104,14 @@ class Response:
 _FIELD = re.compile(rb"([-!#$%&'*+.^_`|~0-9A-Za-z]+): ?([\t\x20-\x7e\x80-\xff]*)")
 
 
-def parseResponses(data: bytes, heads: int = 0) -> list[Response]:
+def parseResponses(
+    data: bytes, heads: int = 0, headIndexes: Container[int] = ()
+) -> list[Response]:
     """Split *data* into responses, failing on anything an RFC 9112 client would not accept.
 
-    The first *heads* responses answer HEAD requests (no body whatever their headers say).
-    A body delimited by the close is taken to run to the end of *data*.
+    The first *heads* final responses, and those numbered in *headIndexes*, answer HEAD
+    requests (no body whatever their headers say). A body delimited by the close is taken
+    to run to the end of *data*.
     """
     out: list[Response] = []
     rest = data
@@ -133,7 +136,8 @@ def parseResponses(data: bytes, heads: int = 0) -> list[Response]:
         assert names.count(b"content-length") <= 1, "several Content-Length fields"
         assert not (b"content-length" in names and b"transfer-encoding" in names)
         length = response.header(b"content-length")
-        if len([r for r in out if r.status >= 200]) < heads or code in (204, 304):
+        final = len([r for r in out if r.status >= 200])
+        if final < heads or final in headIndexes or code in (204, 304):
             pass
         elif (response.header(b"transfer-encoding") or b"").lower() == b"chunked":
             body = bytearray()

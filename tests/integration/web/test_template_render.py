@@ -26,6 +26,7 @@ from plait.web.template import (
     TEMPLATE_NAMESPACE,
     Element,
     Tag,
+    TagLoader,
     XMLString,
     renderElement,
     renderer,
@@ -259,3 +260,33 @@ def test_the_server_keeps_serving_after_a_client_leaves_mid_render(serve: Serve)
     # The cancellation was consumed: nothing is left to be logged as an unhandled error.
     assert server.call(lambda: pending[0].result) is None
     assert b"<p>quick</p>" in httpx.get(server.url + "/fast").content
+
+
+def test_a_large_page_streams_in_bounded_writes(serve: Serve) -> None:
+    rows = [Tag("tr")(Tag("td")(f"row {i} <&>"), Tag("td")(str(i))) for i in range(6000)]
+    writes: list[int] = []
+
+    class Counting(Resource):
+        isLeaf = True
+
+        def render_GET(self, request: Any) -> Any:
+            original = request.write
+
+            def write(data: bytes) -> None:
+                writes.append(len(data))
+                original(data)
+
+            request.write = write
+            return renderElement(request, Element(TagLoader(Tag("table")(rows))))
+
+    server = serve(Site(Counting()))
+    response = httpx.get(server.url + "/")
+    body = response.content
+    assert response.status_code == 200
+    assert body.startswith(b"<!DOCTYPE html>\n<table><tr><td>row 0 &lt;&amp;&gt;</td>")
+    assert body.endswith(b"<td>row 5999 &lt;&amp;&gt;</td><td>5999</td></tr></table>")
+    assert body.count(b"<tr>") == 6000
+    # Well over one buffer's worth, written as several bounded pieces, not one.
+    assert len(body) > 3 * 65536
+    assert len(writes) > 3
+    assert max(writes) < 2 * 65536

@@ -145,7 +145,10 @@ class HTTPChannel(asyncio.Protocol):
                 reason = Failure(ConnectionDone("connection closed before the response finished"))
             else:
                 reason = Failure(ConnectionLost(str(exc) or type(exc).__name__))
-            _log.debug("client went away before the response to %r finished", request)
+            if _log.isEnabledFor(logging.DEBUG):
+                # The text, not the Request: a record kept by a handler must not keep the
+                # request (its body file, its transport) alive.
+                _log.debug("client went away before the response to %s finished", repr(request))
             request.connectionLost(reason)
             request._releaseBody()
         elif producer is not None:
@@ -292,7 +295,7 @@ class HTTPChannel(asyncio.Protocol):
         try:
             request.requestReceived(request.method, request.uri, request.clientproto)
         except Exception:
-            _log.exception("unhandled error while processing %r", request)
+            _log.exception("unhandled error while processing %s", repr(request))
             if self._request is request and not request.startedWriting:
                 self._sendError(BadRequest(status=500, reason="internal server error"))
             else:

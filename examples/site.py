@@ -21,6 +21,7 @@ import http_auth
 import other_request_bodies
 import sessions
 import static_dispatch
+import templates
 import virtual_hosts
 
 from plait.internet import reactor
@@ -40,6 +41,7 @@ MOUNTS = [
     ("async", asynchronous.resource, "/async/later, /async/deferred, /async/awaited"),
     ("auth", http_auth.resource, "Digest login: joe/blow or alice/wonderland"),
     ("virtual-hosts", virtual_hosts.resource, "NameVirtualHost; try Host: red.localhost"),
+    ("templates", templates.resource, "a guestbook: a list, a form and a slot-filled layout"),
     (
         "static",
         File(os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")),

@@ -137,11 +137,19 @@ def test_examples_site_mounts_everything(runExample: Start) -> None:
     base = runExample("site")
     index = httpx.get(base + "/")
     assert index.status_code == 200
-    for path in ("/clock/", "/calendar/", "/sessions/", "/auth/", "/virtual-hosts/"):
+    for path in (
+        "/clock/",
+        "/calendar/",
+        "/sessions/",
+        "/auth/",
+        "/virtual-hosts/",
+        "/templates/",
+    ):
         assert f'href="{path}"' in index.text
     assert "<html><body>" in httpx.get(base + "/clock/").text
     assert "2026" in httpx.get(base + "/calendar/2026").text
     assert httpx.get(base + "/auth/").status_code == 401
+    assert httpx.get(base + "/templates/").status_code == 200
     assert httpx.get(base + "/custom-codes/").status_code == 402
     static = httpx.get(base + "/static/notes.txt", headers={"Range": "bytes=0-4"})
     assert static.status_code == 206

@@ -171,3 +171,14 @@ def test_unread_body_is_skipped_not_parsed(serve: Any, segmentation: str) -> Non
     payload = POST + cl(b"%d" % len(SMUGGLE)) + b"\r\n" + SMUGGLE
     outcome = attack(serve(Site(Ignore())), payload, segmentation)
     assert [r.body for r in outcome.responses()] == [b"ignored", b"probe"]
+
+
+@pytest.mark.parametrize("segmentation", SEGMENTATIONS)
+def test_error_answering_head_has_no_content(serve: Any, site: Site, segmentation: str) -> None:
+    """A HEAD whose body breaks the framing gets a 400 without content (found by fuzzing)."""
+    payload = b"HEAD / HTTP/1.1\r\nHost: a\r\n" + TE + b"\r\n2\r\n3y\r\xe3"
+    outcome = attack(serve(site), payload, segmentation)
+    responses = outcome.responses(heads=1)
+    assert [r.status for r in responses] == [400]
+    assert outcome.data.endswith(b"\r\n\r\n")
+    assert outcome.closed

@@ -651,5 +651,6 @@ class H1Connection:
                 raise ValueError(f"invalid header: {name[:64]!r}")
             out.append(b"%s: %s\r\n" % (name, value))
         out.append(b"\r\n")
-        out.append(body)
+        if not self._isHead:  # RFC 9110 section 9.3.2: a response to HEAD has no content
+            out.append(body)
         return b"".join(out)

@@ -22,7 +22,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# System tools the tests talk to (curl as a real client).
+TEST_SYSTEM_PACKAGES := curl
+
 test: $(STAMP)
+	scripts/ensure-system-packages.sh $(TEST_SYSTEM_PACKAGES)
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -13,7 +13,7 @@ from zope.interface import implementer
 
 from plait.internet.interfaces import IAddress
 
-__all__ = ["IPv4Address", "IPv6Address", "UNIXAddress", "fromSockname"]
+__all__ = ["HostnameAddress", "IPv4Address", "IPv6Address", "UNIXAddress", "fromSockname"]
 
 
 @implementer(IAddress)
@@ -36,6 +36,15 @@ class IPv6Address:
     port: int
     flowInfo: int = 0
     scopeID: int | str = 0
+
+
+@implementer(IAddress)
+@dataclass(frozen=True, slots=True)
+class HostnameAddress:
+    """The address of a ``HostnameEndpoint``: a host name (bytes) and a port."""
+
+    hostname: bytes
+    port: int
 
 
 @implementer(IAddress)

@@ -15,10 +15,14 @@ __all__ = [
     "AlreadyCalled",
     "AlreadyCancelled",
     "AlreadyListened",
+    "BadFileError",
     "BindError",
     "CannotListenError",
+    "CertificateError",
     "ConnectBindError",
     "ConnectError",
+    "ConnectInProgressError",
+    "ConnectingCancelledError",
     "ConnectionAborted",
     "ConnectionClosed",
     "ConnectionDone",
@@ -26,17 +30,26 @@ __all__ = [
     "ConnectionLost",
     "ConnectionRefusedError",
     "DNSLookupError",
+    "InvalidAddressError",
+    "MessageLengthError",
+    "MulticastJoinError",
     "NoRouteError",
     "NotConnectingError",
     "NotListeningError",
+    "PeerVerifyError",
     "ReactorAlreadyInstalledError",
     "ReactorAlreadyRunning",
     "ReactorNotRestartable",
     "ReactorNotRunning",
+    "SSLError",
+    "ServiceNameUnknownError",
     "TCPTimedOutError",
     "TimeoutError",
     "UnknownHostError",
+    "UnsupportedAddressFamily",
+    "UnsupportedSocketType",
     "UserError",
+    "VerifyError",
     "getConnectError",
 ]
 
@@ -124,6 +137,70 @@ class UserError(ConnectError):
 
 class TimeoutError(UserError):
     """User timeout caused connection failure."""
+
+
+class BadFileError(ConnectError):
+    """File used for UNIX socket is no good."""
+
+
+class ServiceNameUnknownError(ConnectError):
+    """Service name given as port is unknown."""
+
+
+class SSLError(ConnectError):
+    """An SSL error occurred."""
+
+
+class VerifyError(Exception):
+    """Could not verify something that was supposed to be signed."""
+
+
+class PeerVerifyError(VerifyError):
+    """The peer rejected our verify error."""
+
+
+class CertificateError(Exception):
+    """We did not find a certificate where we expected to find one."""
+
+
+class ConnectInProgressError(Exception):
+    """A connect operation was started and isn't done yet."""
+
+
+class ConnectingCancelledError(Exception):
+    """A client endpoint's connection attempt was cancelled before it connected."""
+
+    def __init__(self, address: object):
+        Exception.__init__(self, address)
+        self.address = address
+
+
+class InvalidAddressError(ValueError):
+    """An address was neither IPv4 nor IPv6, or was one where the other was expected."""
+
+    def __init__(self, address: object, message: str):
+        ValueError.__init__(self, address, message)
+        self.address = address
+        self.message = message
+
+
+class MessageLengthError(Exception):
+    """Message is too long to send."""
+
+    def __str__(self) -> str:
+        return _describe(self, *self.args)
+
+
+class MulticastJoinError(Exception):
+    """An attempt to join a multicast group failed."""
+
+
+class UnsupportedAddressFamily(Exception):
+    """A socket's address family (AF_INET, AF_INET6, ...) is not supported by the reactor."""
+
+
+class UnsupportedSocketType(Exception):
+    """A socket's type (SOCK_STREAM, SOCK_DGRAM, ...) is not supported by the reactor."""
 
 
 class DNSLookupError(OSError):

@@ -33,6 +33,7 @@ __all__ = [
     "CertificateOptions",
     "ClientContextFactory",
     "ClientTLSOptions",
+    "ContextFactory",
     "DefaultOpenSSLContextFactory",
     "DiffieHellmanParameters",
     "KeyPair",
@@ -488,7 +489,17 @@ def _merge(first: Sequence[bytes], second: Sequence[bytes]) -> list[bytes]:
     return list(dict.fromkeys([*first, *second]))
 
 
-class DefaultOpenSSLContextFactory:
+class ContextFactory:
+    """The base of server context factories: ``getContext()`` returns an `ssl.SSLContext`."""
+
+    isClient = 0
+
+    def getContext(self) -> _ssl.SSLContext:
+        """The context for a new connection; subclasses provide it."""
+        raise NotImplementedError
+
+
+class DefaultOpenSSLContextFactory(ContextFactory):
     """A server context from a private key file and a certificate (chain) file."""
 
     def __init__(

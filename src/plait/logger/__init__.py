@@ -13,10 +13,12 @@ from plait.logger._bridge import globalLogPublisher, stdlibLoggerName
 from plait.logger._filter import FilteringLogObserver, LogLevelFilterPredicate, PredicateResult
 from plait.logger._format import (
     eventAsText,
+    extractField,
     formatEvent,
     formatEventAsClassicLogText,
     formatTime,
     timeFormat,
+    timeFormatRFC3339,
 )
 from plait.logger._json import (
     eventAsJSON,
@@ -53,6 +55,7 @@ __all__ = [
     "eventAsText",
     "eventFromJSON",
     "eventsFromJSONLogFile",
+    "extractField",
     "formatEvent",
     "formatEventAsClassicLogText",
     "formatTime",
@@ -62,4 +65,5 @@ __all__ = [
     "stdlibLoggerName",
     "textFileLogObserver",
     "timeFormat",
+    "timeFormatRFC3339",
 ]

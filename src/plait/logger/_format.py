@@ -11,15 +11,20 @@ from plait.python.reflect import safe_repr, safe_str
 
 __all__ = [
     "eventAsText",
+    "extractField",
     "formatEvent",
     "formatEventAsClassicLogText",
     "formatTime",
     "formatTraceback",
     "timeFormat",
+    "timeFormatRFC3339",
 ]
 
 timeFormat = "%Y-%m-%dT%H:%M:%S%z"
 """The default ``strftime`` format of timestamps in text logs."""
+
+timeFormatRFC3339 = timeFormat
+"""Twisted's name for the RFC 3339 ``strftime`` format (the default, `timeFormat`)."""
 
 
 class _EventFormatter(string.Formatter):
@@ -46,6 +51,18 @@ class _EventFormatter(string.Formatter):
 
 
 _formatter = _EventFormatter()
+
+
+def extractField(field: str, event: Mapping[str, Any]) -> Any:
+    """The value the format field *field* (``"key"``, ``"obj.attr"``, ``"seq[0]!r"``) names.
+
+    A conversion (``!r``, ``!s``, ``!a``) gives a string; a missing key raises `KeyError`.
+    """
+    [(_, name, _spec, conversion)] = _formatter.parse("{" + field + "}")
+    if name is None:
+        raise KeyError(field)
+    value, _ = _formatter.get_field(name, (), event)
+    return _formatter.convert_field(value, conversion) if conversion else value
 
 
 def formatEvent(event: Mapping[str, Any]) -> str:

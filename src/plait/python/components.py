@@ -7,6 +7,7 @@ adapters registered here; importing this module changes nothing global.
 
 from __future__ import annotations
 
+import pprint
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -18,6 +19,7 @@ __all__ = [
     "ALLOW_DUPLICATES",
     "Adapter",
     "Componentized",
+    "ReprableComponentized",
     "getAdapterFactory",
     "getRegistry",
     "proxyForInterface",
@@ -202,6 +204,13 @@ class Componentized:
     def __conform__(self, interface: InterfaceClass) -> Any:
         """Make ``IFoo(self)`` answer with `getComponent`."""
         return self.getComponent(interface)
+
+
+class ReprableComponentized(Componentized):
+    """A `Componentized` whose repr lists its components, for debugging."""
+
+    def __repr__(self) -> str:
+        return pprint.pformat(self._adapterCache) + "\n"
 
 
 class _ProxiedClassMethod:

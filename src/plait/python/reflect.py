@@ -16,7 +16,10 @@ __all__ = [
     "namedClass",
     "namedModule",
     "namedObject",
+    "prefixedMethodNames",
+    "prefixedMethods",
     "qual",
+    "requireModule",
     "safe_repr",
     "safe_str",
 ]
@@ -64,6 +67,40 @@ def namedModule(name: str) -> types.ModuleType:
     """Import and return the module called ``name`` (e.g. ``"os.path"``)."""
     _checkName(name)
     return importlib.import_module(name)
+
+
+def requireModule(name: str, default: Any = None) -> Any:
+    """Import and return the module ``name``, or return ``default`` if it cannot be imported."""
+    try:
+        return namedModule(name)
+    except ImportError:
+        return default
+
+
+def _prefixedFunctions(cls: type, prefix: str) -> dict[str, str]:
+    # Bases first, so a subclass's definition wins; only plain functions count, as in
+    # Twisted (a staticmethod or a callable attribute is not a "method" here).
+    found: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if klass is object:
+            continue
+        for name, value in vars(klass).items():
+            if type(value) is types.FunctionType and name.startswith(prefix) and name != prefix:
+                found[name[len(prefix) :]] = name
+    return found
+
+
+def prefixedMethodNames(classObj: type, prefix: str) -> list[str]:
+    """Names, without ``prefix``, of the methods of ``classObj`` and its bases that have it.
+
+    ``prefixedMethodNames(MyResource, "render_")`` gives ``["GET", "POST", ...]``.
+    """
+    return list(_prefixedFunctions(classObj, prefix))
+
+
+def prefixedMethods(obj: object, prefix: str = "") -> list[Any]:
+    """The bound methods of ``obj`` whose names start with ``prefix``."""
+    return [getattr(obj, name) for name in _prefixedFunctions(type(obj), prefix).values()]
 
 
 def namedObject(name: str) -> Any:

@@ -12,6 +12,7 @@ from plait.web._channel import HTTPChannel
 from plait.web._date import datetimeToLogString, datetimeToString, stringToDatetime, timegm
 from plait.web._factory import HTTPFactory
 from plait.web._forms import parse_qs
+from plait.web._http_helpers import fromChunk, parseContentRange, toChunk, urlparse
 from plait.web._limits import Limits
 from plait.web._request import Request
 from plait.web._responses import (
@@ -256,11 +257,15 @@ __all__ = [
     "combinedLogFormatter",
     "datetimeToLogString",
     "datetimeToString",
+    "fromChunk",
+    "parseContentRange",
     "parse_qs",
     "proxiedLogFormatter",
     "responses",
     "stringToDatetime",
     "timegm",
+    "toChunk",
+    "urlparse",
 ]
 
 responses = RESPONSES

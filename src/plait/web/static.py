@@ -20,7 +20,7 @@ from plait.web._sendfile import (
     ZeroCopyProducer,
 )
 from plait.web._static_file import File, Registry, addSlash
-from plait.web.resource import Resource
+from plait.web.resource import NoResource, Resource
 from plait.web.util import redirectTo
 
 __all__ = [
@@ -35,11 +35,16 @@ __all__ = [
     "StaticProducer",
     "ZeroCopyProducer",
     "addSlash",
+    "dangerousPathError",
     "formatFileSize",
     "getTypeAndEncoding",
     "isDangerous",
     "loadMimeTypes",
 ]
+
+
+dangerousPathError = NoResource("Invalid request URL.")
+"""The 404 resource Twisted's static module answers a path that climbs out of its root with."""
 
 
 def isDangerous(path: bytes) -> bool:

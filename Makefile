@@ -30,13 +30,13 @@ test: $(STAMP)
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests examples bench
-	$(VENV)/bin/ruff format --check src tests examples bench
+	$(VENV)/bin/ruff check src tests examples bench fuzz
+	$(VENV)/bin/ruff format --check src tests examples bench fuzz
 	$(VENV)/bin/mypy
 
 format: $(STAMP)
-	$(VENV)/bin/ruff check --fix src tests examples bench
-	$(VENV)/bin/ruff format src tests examples bench
+	$(VENV)/bin/ruff check --fix src tests examples bench fuzz
+	$(VENV)/bin/ruff format src tests examples bench fuzz
 
 run: $(STAMP)
 	$(PY) examples/site.py

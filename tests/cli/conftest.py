@@ -41,6 +41,7 @@ class Pid(Resource):
     def render_GET(self, request):
         if request.args.get(b"block"):
             # Keep this worker's loop busy so other connections must go to another worker.
+            print(f"blocking {os.getpid()}", flush=True)
             time.sleep(float(request.args[b"block"][0]))
         return str(os.getpid()).encode()
 

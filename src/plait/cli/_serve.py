@@ -95,9 +95,15 @@ def serve(options: WebOptions, worker: dict[str, Any] | None = None) -> int:
 
     drainOnShutdown(reactor, [site], options.shutdownTimeout)
     if worker is None:
-        for port, secure in ports:
-            print(f"plait web: listening on {urlFor(port.getHost(), secure)}", flush=True)
-        print(f"plait web: serving {_what(options)} (pid {os.getpid()}); Ctrl-C stops", flush=True)
+
+        def announce() -> None:
+            # Said once the reactor runs, so its SIGTERM/SIGINT handlers are in place.
+            for port, secure in ports:
+                print(f"plait web: listening on {urlFor(port.getHost(), secure)}", flush=True)
+            pid = os.getpid()
+            print(f"plait web: serving {_what(options)} (pid {pid}); Ctrl-C stops", flush=True)
+
+        reactor.callWhenRunning(announce)
     else:
         readyFd = int(worker["ready"])
         parent = int(worker["parent"])

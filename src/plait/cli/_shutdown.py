@@ -67,11 +67,11 @@ def drainChannels(reactor: Any, factories: list[Any], timeout: float) -> Deferre
             return
         reactor.callLater(_CHECK_INTERVAL, check)
 
-    busy = _openChannels(factories)
-    if busy:
-        _log.info(
-            "shutting down: waiting up to %g s for %d open connection(s)", timeout, len(busy)
-        )
+    _log.info(
+        "shutting down: %d open connection(s); requests in flight may take up to %g s",
+        len(_openChannels(factories)),
+        timeout,
+    )
     check()
     return done
 

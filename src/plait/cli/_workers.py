@@ -210,6 +210,10 @@ class Supervisor:
             return
         self.stopping = True
         self._killAt = time.monotonic() + self.options.shutdownTimeout + _KILL_GRACE
+        # Our copies of the sockets must go too, or the kernel would keep queueing
+        # connections that no worker will accept once the workers have closed theirs.
+        for listener in self.listeners:
+            listener.close()
         for worker in self.workers:
             self._signal(worker, signal.SIGTERM)
 

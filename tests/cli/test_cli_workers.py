@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import threading
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import trustme
 
 PlaitWeb = Any  # the plaitWeb fixture (tests/cli/conftest.py)
 
@@ -113,3 +116,50 @@ def test_a_site_that_cannot_start_stops_the_supervisor(plaitWeb: PlaitWeb) -> No
     errors = [line for name, line in running.output() if name == "err"]
     assert len(errors) == 1, errors  # reported once, by the first worker only
     assert errors[0].startswith("plait web: error: --class: cannot import 'testsite.Nothing'")
+
+
+def test_workers_stop_when_the_supervisor_is_killed(plaitWeb: PlaitWeb) -> None:
+    running = plaitWeb.start("--class", "testsite.Pid", "--workers", "2")
+    workerPids(running)
+    os.kill(running.pid, signal.SIGKILL)
+    # The workers hold our stdout/stderr pipes: both reach EOF once the workers are gone.
+    for reader in running.readers:
+        reader.join(20)
+        assert not reader.is_alive()
+
+
+def test_workers_on_a_unix_socket(plaitWeb: PlaitWeb, tmp_path: Path) -> None:
+    path = tmp_path / "web.sock"
+    running = plaitWeb.run("--class", "testsite.Pid", "--workers", "2", "--listen", f"unix:{path}")
+    assert running.expect(r"listening on (\S+)").group(1) == f"unix:{path}"
+    pids = workerPids(running)
+    with httpx.Client(transport=httpx.HTTPTransport(uds=str(path))) as client:
+        assert client.get("http://plait/").text in {str(p) for p in pids}
+    os.kill(running.pid, signal.SIGTERM)
+    assert running.wait(30) == 0
+    assert not path.exists()
+
+
+def test_workers_over_tls(plaitWeb: PlaitWeb, tmp_path: Path) -> None:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "server.pem"))
+    running = plaitWeb.start(
+        "--class",
+        "testsite.Pid",
+        "--workers",
+        "2",
+        "--listen",
+        f"ssl:0:interface=127.0.0.1:privateKey={tmp_path / 'server.pem'}",
+    )
+    assert running.url.startswith("https://127.0.0.1:")
+    pids = {str(p) for p in workerPids(running)}
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    seen: set[str] = set()
+    for _ in range(400):
+        with httpx.Client(verify=context) as client:
+            seen.add(client.get(running.url + "/").text)
+        if len(seen) == 2:
+            break
+    assert seen == pids

@@ -97,6 +97,7 @@ def test_console_script_runs() -> None:
         (["--class", "no_such_module.Thing"], "--class: cannot import 'no_such_module.Thing'"),
         (["--class", "testsite.Missing"], "--class: cannot import 'testsite.Missing'"),
         (["--wsgi", "app.application"], "--wsgi is not available yet"),
+        (["--logfile", "/no/such/folder/access.log"], "--logfile: cannot write"),
         (["--https", "0", "--certificate", "nope.pem", "--privkey", "nope.pem"], "nope.pem"),
     ],
 )

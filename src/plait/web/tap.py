@@ -138,6 +138,11 @@ def makeSite(options: WebOptions) -> Site:
     logPath = options.logfile
     if logPath == "-":
         logPath = "/dev/stdout"
+    elif logPath is not None:
+        try:
+            open(logPath, "a").close()  # the Site opens it at the first request: fail now
+        except OSError as e:
+            raise BuildError(f"--logfile: cannot write {logPath!r}: {e.strerror}") from None
     site = Site(root, logPath=logPath, limits=options.limits)
     site.displayTracebacks = options.displayTracebacks
     return site

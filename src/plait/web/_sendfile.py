@@ -302,6 +302,9 @@ class ZeroCopyProducer(StaticProducer):
                     request.write(prefix)
                 if count:
                     await channel.sendfile(request, self.fileObject, offset, count)
+                    # Bytes the kernel sent never pass request.write: count them for the
+                    # access log, as Twisted's File (which writes them) does.
+                    request.sentLength += count
             if self._closing:
                 request.write(self._closing)
             if self.request is not None:

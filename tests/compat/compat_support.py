@@ -34,7 +34,11 @@ class Program:
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        match = self.waitFor(r"(?:^|\] )PORT (\d+)$")
+        try:
+            match = self.waitFor(r"(?:^|\] )PORT (\d+)$")
+        except BaseException:
+            self.stop()  # a program that never listened must not outlive the test
+            raise
         self.port = int(match.group(1))
 
     def _read(self) -> None:

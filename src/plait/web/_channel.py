@@ -10,7 +10,10 @@ nothing here parses or frames.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import sys
+import termios
 from typing import TYPE_CHECKING, Any, cast
 
 from plait.internet.address import IPv4Address, IPv6Address, UNIXAddress, fromSockname
@@ -63,6 +66,9 @@ class HTTPChannel(asyncio.Protocol):
     _pendingHead: bytes | None = None
     _timerHandle: asyncio.TimerHandle | None = None
     _deadline: float | None = None
+    _sendDeadline: float | None = None  # set while the client is not taking response bytes
+    # Bytes still unsent when the send deadline was last looked at; -1: a sendfile moved some.
+    _sendBuffered: int = 0
     _tick: float = 1.0
     _timerKind: str = _IDLE
     _bodyStart: float | None = None
@@ -157,6 +163,10 @@ class HTTPChannel(asyncio.Protocol):
     def pause_writing(self) -> None:
         """The transport's buffer is full: pause the producer."""
         self._writingPaused = True
+        self._sendDeadline = self._loop.time() + self.limits.send_timeout
+        self._sendBuffered = _unsent(self.transport)
+        if self._timerHandle is None and not self._lost:
+            self._armTimer()  # closing cancels the timer, yet a close still waits for a flush
         producer = self._producer
         if producer is not None and self._streamingProducer:
             producer.pauseProducing()
@@ -164,6 +174,8 @@ class HTTPChannel(asyncio.Protocol):
     def resume_writing(self) -> None:
         """The transport's buffer drained: resume the producer."""
         self._writingPaused = False
+        if self._sendfileTask is None:
+            self._sendDeadline = None
         producer = self._producer
         if producer is not None:
             if self._streamingProducer:
@@ -360,6 +372,27 @@ class HTTPChannel(asyncio.Protocol):
             tail = head + tail
         if tail:
             self._write(tail)
+        self._responseDone(request)
+
+    def writeWholeResponse(
+        self,
+        request: Request,
+        code: int,
+        reason: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> None:
+        """Send a complete response in one transport write, then end it (the common case)."""
+        if request is not self._request or self._closing:
+            return
+        conn = self._conn
+        self._write(
+            conn.start_response(code, reason, headers) + conn.send_body(body) + conn.end_response()
+        )
+        self._responseDone(request)
+
+    def _responseDone(self, request: Request) -> None:
+        conn = self._conn
         self._request = None
         self._producer = None
         site = self.site
@@ -428,16 +461,24 @@ class HTTPChannel(asyncio.Protocol):
         if head is not None:
             self._pendingHead = None
             self._write(head)
+        self._sendDeadline = self._loop.time() + self.limits.send_timeout
+        self._sendBuffered = -1
         task = self._loop.create_task(
-            send_zero_copy(self._loop, self.transport, file, offset, count)
+            send_zero_copy(self._loop, self.transport, file, offset, count, self._sendProgress)
         )
         self._sendfileTask = task
         task.add_done_callback(self._sendfileDone)
         return task
 
+    def _sendProgress(self) -> None:
+        """A sendfile moved bytes: the client reads (looked at when the deadline passes)."""
+        self._sendBuffered = -1
+
     def _sendfileDone(self, task: asyncio.Future[None]) -> None:
         if self._sendfileTask is task:
             self._sendfileTask = None
+            if not self._writingPaused:
+                self._sendDeadline = None
         if task.cancelled():
             return
         exc = task.exception()
@@ -512,6 +553,8 @@ class HTTPChannel(asyncio.Protocol):
         transport = self.transport
         if transport is None:
             return
+        if self._sendDeadline is not None:
+            self._armTimer()  # the close waits for the client to read what is buffered
         stillSending = self._conn.their_state in _STILL_SENDING
         if stillSending and not self._lost and _canHalfClose(transport):
             # Closing a socket with unread input makes the kernel answer with RST, and a client
@@ -560,11 +603,14 @@ class HTTPChannel(asyncio.Protocol):
 
     def _armTimer(self) -> None:
         limits = self.limits
-        self._tick = tick = min(limits.header_timeout, limits.idle_timeout)
+        self._tick = tick = min(limits.header_timeout, limits.idle_timeout, limits.send_timeout)
         deadline = self._deadline
         when = self._loop.time() + tick
         if deadline is not None and deadline < when:
             when = deadline
+        send = self._sendDeadline
+        if send is not None and send < when:
+            when = send
         self._timerHandle = self._loop.call_at(when, self._onTimer)
 
     def _clearDeadline(self) -> None:
@@ -580,7 +626,16 @@ class HTTPChannel(asyncio.Protocol):
 
     def _onTimer(self) -> None:
         self._timerHandle = None
-        if self._closing or self._lost:
+        if self._lost:
+            return
+        send = self._sendDeadline
+        if send is not None and self._loop.time() >= send and not self._sendMoved():
+            self._sendTimedOut()
+            return
+        send = self._sendDeadline
+        if self._closing:
+            if send is not None:
+                self._armTimer()
             return
         deadline = self._deadline
         if deadline is None or self._loop.time() < deadline:
@@ -596,8 +651,68 @@ class HTTPChannel(asyncio.Protocol):
             _log.info("timed out waiting for the %s from %s", what, self._peerText())
             self._sendError(BadRequest(status=408, reason=f"timed out waiting for the {what}"))
 
+    def _sendMoved(self) -> bool:
+        """Whether fewer bytes wait to be sent than when the send deadline was set.
+
+        Checked only when the deadline passes, so the hot path stays free of it: a stalled
+        client is dropped between one and two `Limits.send_timeout` after its last read.
+        """
+        size = _unsent(self.transport)
+        last = self._sendBuffered
+        moved = last < 0 or size < last
+        self._sendBuffered = size
+        if moved:
+            self._sendDeadline = self._loop.time() + self.limits.send_timeout
+        return moved
+
+    def _sendTimedOut(self) -> None:
+        _log.info(
+            "aborting the connection to %s: it read nothing of the response for %g s",
+            self._peerText(),
+            self.limits.send_timeout,
+        )
+        self._closing = True
+        self._cancelTimer()
+        self._sendDeadline = None
+        sending = self._sendfileTask
+        if sending is not None:
+            # Aborting the transport under the stdlib loop's sendfile corrupts the transport's
+            # state (CPython 3.11): stop the send first, abort once it has unwound.
+            sending.add_done_callback(self._abortTransport)
+            sending.cancel()
+            return
+        self._abortTransport()
+
+    def _abortTransport(self, _task: object = None) -> None:
+        transport = self.transport
+        if transport is not None:
+            transport.abort()
+
 
 _STILL_SENDING = frozenset(("HEAD", "BODY", "ERROR"))  # H1Connection.their_state values
+
+
+def _unsent(transport: asyncio.Transport | None) -> int:
+    """Bytes written and not yet taken by the client: the transport's buffer and the kernel's.
+
+    The kernel's share matters: a client reading slowly drains the socket's send queue long
+    before the socket turns writable again and the transport's own buffer shrinks.
+    """
+    if transport is None:
+        return 0
+    size = transport.get_write_buffer_size()
+    sock = transport.get_extra_info("socket")
+    if sock is not None and _OUTQ is not None:
+        try:
+            raw = fcntl.ioctl(sock.fileno(), _OUTQ, b"\0\0\0\0")
+            size += int.from_bytes(raw, sys.byteorder, signed=True)
+        except (OSError, ValueError):
+            pass  # not a socket the ioctl knows (UNIX sockets on some systems, a closed one)
+    return size
+
+
+# SIOCOUTQ (Linux's TIOCOUTQ on sockets): bytes in the socket's send queue, not yet acked.
+_OUTQ: int | None = getattr(termios, "TIOCOUTQ", None) if sys.platform == "linux" else None
 
 
 def _canHalfClose(transport: asyncio.Transport) -> bool:

@@ -68,6 +68,13 @@ class Limits:
     """After refusing a request whose client may still be sending, how long the connection
     stays half-closed (our side done, the client's late bytes read and dropped)."""
 
+    # nginx send_timeout = 60 s (between two successive writes); Twisted has none, so a
+    # client that stops reading holds its connection, and the response's memory, forever.
+    send_timeout: float = 60.0
+    """How long a response may make no progress because the client does not read (the
+    transport's buffer stays full, or a sendfile moves no byte); past it the connection
+    is aborted."""
+
     # Twisted has no count limit and pauses reading past 16 KiB of buffered pipeline data.
     max_pipelined_requests: int = 16
     """Complete requests buffered behind the one being answered before reading pauses."""
@@ -108,6 +115,7 @@ class Limits:
             "body_timeout",
             "body_rate_grace",
             "linger_timeout",
+            "send_timeout",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Limits.{name} must be positive")

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import select
+from collections.abc import Callable
 from typing import IO, Any
 
 from zope.interface import implementer
@@ -43,6 +44,11 @@ RangeInfo = list[tuple[bytes, int, int]]
 # One os.sendfile call never asks for more than this: the kernel stops at what the socket
 # buffer holds anyway, and a bound keeps a fast client from monopolising the loop.
 _MAX_CHUNK = 8 * 1024 * 1024
+
+# The stdlib loop's sendfile reports nothing until it is done, so it is called for this much
+# at a time to see progress (the channel's send timeout): at 60 s a client must take at least
+# 2 KiB/s, and the per-call overhead stays negligible next to the copy.
+_STDLIB_STEP = 128 * 1024
 
 
 def _is_uvloop(loop: asyncio.AbstractEventLoop) -> bool:
@@ -125,18 +131,37 @@ def _writability(loop: asyncio.AbstractEventLoop) -> _Writability:
 
 
 async def send_zero_copy(
-    loop: asyncio.AbstractEventLoop, transport: Any, file: IO[bytes], offset: int, count: int
+    loop: asyncio.AbstractEventLoop,
+    transport: Any,
+    file: IO[bytes],
+    offset: int,
+    count: int,
+    progress: Callable[[], None] | None = None,
 ) -> None:
     """Send *count* bytes of *file* from *offset* on *transport*, kernel to kernel.
 
-    Bytes already written to the transport go out first. Raises `ConnectionError` when
-    the peer goes away and `EOFError` when the file ends early (it shrank while being
-    sent); either way the caller must drop the connection, since the framing is lost.
+    Bytes already written to the transport go out first; *progress* is called whenever
+    some bytes have gone. Raises `ConnectionError` when the peer goes away and `EOFError`
+    when the file ends early (it shrank while being sent); either way the caller must
+    drop the connection, since the framing is lost.
     """
     if not _is_uvloop(loop):
-        sent = await loop.sendfile(transport, file, offset, count, fallback=False)
-        if sent != count:
-            raise EOFError(f"file ended after {sent} of {count} bytes")
+        while count:
+            step = min(count, _STDLIB_STEP)
+            if transport.is_closing():
+                raise ConnectionResetError("the connection closed during sendfile")
+            try:
+                sent = await loop.sendfile(transport, file, offset, step, fallback=False)
+            except asyncio.SendfileNotAvailableError as exc:
+                # What asyncio raises when the step's very first os.sendfile fails: support
+                # was checked beforehand, so the socket itself failed (a reset peer).
+                raise ConnectionResetError(f"sendfile failed: {exc}") from exc
+            if sent != step:
+                raise EOFError(f"file ended with {count - sent} bytes still to send")
+            offset += step
+            count -= step
+            if progress is not None:
+                progress()
         return
     fd = transport.get_extra_info("socket").fileno()
     source = file.fileno()
@@ -156,6 +181,8 @@ async def send_zero_copy(
             raise EOFError(f"file ended with {count} bytes still to send")
         offset += sent
         count -= sent
+        if progress is not None:
+            progress()
         if count:
             await writable.wait(fd)
 

@@ -135,10 +135,13 @@ class Request(Componentized, _HTTPRequest):
 
     def _writeWhole(self, body: bytes) -> None:
         raw = self.responseHeaders._rawHeaders  # a known-valid name: skip the checks
-        if self._encoder is None and b"content-length" not in raw:
+        if self._encoder is not None:
+            self.write(body)
+            self.finish()
+            return
+        if b"content-length" not in raw:
             raw[b"content-length"] = [b"%d" % len(body)]
-        self.write(body)
-        self.finish()
+        self._writeWholeAndFinish(body)
 
     def _await(self, d: Deferred[Any]) -> None:
         self._renderPending = d

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import logging
+import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -142,21 +144,37 @@ class Pusher:
 
 def test_push_producer_is_paused_by_backpressure(serve: Serve) -> None:
     producers: list[Pusher] = []
+    paused = threading.Event()
+
+    class Watched(Pusher):
+        def pauseProducing(self) -> None:
+            super().pauseProducing()
+            paused.set()
 
     class Big(Resource):
         isLeaf = True
 
         def render_GET(self, request: Any) -> int:
-            producer = Pusher(request, 8 * 1024 * 1024)
+            producer = Watched(request, 8 * 1024 * 1024)
             producers.append(producer)
             producer.start()
             return NOT_DONE_YET
 
     server = serve(Site(Big()))
-    with httpx.stream("GET", server.url + "/") as response:
-        total = sum(len(chunk) for chunk in response.iter_bytes())
-    assert total == 8 * 1024 * 1024
-    assert producers[0].paused > 0  # the transport's buffer filled and paused it
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    with sock:
+        sock.connect((server.host, server.port))
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        # The client reads nothing until the server's write buffer has filled up.
+        assert paused.wait(10)
+        tail = b""
+        sock.settimeout(10)
+        while not tail.endswith(b"\r\n0\r\n\r\n"):
+            chunk = sock.recv(1 << 20)
+            assert chunk
+            tail = (tail + chunk)[-16:]
+    assert producers[0].left == 0  # resumed after the pause, it wrote everything
 
 
 @implementer(IPullProducer)
@@ -245,7 +263,13 @@ def test_proxied_log_formatter(serve: Serve, caplog: pytest.LogCaptureFixture) -
     site = Site(Introspect(), logFormatter=proxiedLogFormatter)
     server = serve(site)
     httpx.get(server.url + "/p", headers={"X-Forwarded-For": "203.0.113.9, 10.0.0.1"})
-    lines = [r.getMessage() for r in caplog.records if r.name == "plait.access"]
+    # The line is written once the response is sent, so it may trail the client a little.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [r.getMessage() for r in caplog.records if r.name == "plait.access"]
+        if lines:
+            break
+        time.sleep(0.01)
     assert lines
     assert lines[0].startswith('"203.0.113.9" - - [')
     assert '"GET /p HTTP/1.1" 200' in lines[0]

@@ -14,6 +14,7 @@ import binascii
 import io
 import logging
 import math
+import re
 import tempfile
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["CACHED", "Request", "RequestChannel"]
 
 _log = logging.getLogger("plait.web.http")
+
+# RFC 9112 section 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ).
+_FORBIDDEN_IN_REASON = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 _DEFAULT_PORTS = {False: 80, True: 443}
 
@@ -346,8 +350,10 @@ class Request:
         if message is not None:
             if isinstance(message, str):
                 message = message.encode("ascii")
-            if b"\r" in message or b"\n" in message:
-                raise ValueError("reason phrase must not contain CR or LF")
+            if _FORBIDDEN_IN_REASON.search(message) is not None:
+                # Refused here, in the application's call, rather than when the head is
+                # framed: by then the failure could only drop the connection (RFC 9112 s4).
+                raise ValueError("reason phrase must not contain CR, LF, NUL or other controls")
             self.code_message = message
         else:
             self.code_message = RESPONSES.get(code, b"Unknown Status")

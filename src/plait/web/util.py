@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, Final
 
 from plait.python.failure import Failure
@@ -136,12 +137,22 @@ _FAILURE_PAGE: Final = (
 )
 
 
+# Controls other than TAB/LF/CR are not allowed in HTML text (a NUL is a parse error, and
+# pages echoing exception text carry whatever bytes a client sent).
+_CONTROLS: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _escapeText(text: str) -> str:
+    r"""HTML-escape *text*, showing control characters as ``\xNN``."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", html.escape(text))
+
+
 def formatFailure(myFailure: Failure) -> bytes:
     """Return *myFailure*'s traceback as an HTML fragment, escaped, in ASCII bytes."""
     page = _FAILURE_PAGE.format(
-        type=html.escape(f"{myFailure.type.__module__}.{myFailure.type.__qualname__}"),
-        message=html.escape(myFailure.getErrorMessage()),
-        traceback=html.escape(myFailure.getTraceback()),
+        type=_escapeText(f"{myFailure.type.__module__}.{myFailure.type.__qualname__}"),
+        message=_escapeText(myFailure.getErrorMessage()),
+        traceback=_escapeText(myFailure.getTraceback()),
     )
     # ASCII with character references keeps the fragment safe in any page encoding.
     return page.encode("ascii", "xmlcharrefreplace")

@@ -1,68 +1,85 @@
-"""plait's HTTP benchmark: hello world under wrk, plait against the other Python servers.
+"""plait's benchmarks: every workload, or one (``--workload``), against the other servers.
+
+Workloads (each written as its own block in bench/RESULTS.md):
+
+- ``hello``: hello world under wrk, keep-alive and ``Connection: close``, plait against the
+  other Python servers and the httptools ceiling (this module);
+- ``static``: 1 KiB, 1 MiB and 64 MiB files, plait against Twisted, aiohttp and nginx, and
+  plait's RSS while 32 clients download the big file (bench/static_bench.py);
+- ``template``: a 100-row table page through ``renderElement``, plait against Twisted and
+  Jinja2 on aiohttp (bench/template_bench.py);
+- ``connections``: 10,000 concurrent keep-alive connections held by one plait process, with
+  memory per connection (bench/load_bench.py);
+- ``soak``: a million mixed requests against one plait process, RSS sampled throughout, no
+  failed request (bench/load_bench.py).
 
 Each contender (a script in bench/servers/) runs pinned to one core and wrk to the other.
 Every round starts each contender afresh, in an order rotated from round to round, and runs
-each workload as a warm-up followed by a measured run. The report gives, per contender and
-workload, the median over rounds of requests/s and of wrk's p99 latency, and the ratios of
-the medians to Twisted Web's and to the httptools ceiling's. It is written between markers
-in bench/RESULTS.md (one block per mode, replaced on each run) and printed.
+each workload as a warm-up followed by a measured run. Reports give medians over rounds and
+ratios truncated, never rounded up.
 
-    python bench/run.py            # the full run: 3 rounds of 10 s per workload (~10 min)
-    python bench/run.py --quick    # 2 rounds of 3 s (~2-3 min)
+    python bench/run.py                      # everything, full (about 30 min)
+    python bench/run.py --quick              # everything, short (about 10 min)
+    python bench/run.py --workload static    # one workload
 
 What the harness needs and does not find it installs: the packages of
-bench/requirements.txt into the running interpreter, and wrk through apt-get when running
-as root. See bench/README.md.
+bench/requirements.txt into the running interpreter, and wrk and nginx through apt-get when
+running as root. See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import datetime
-import http.client
-import importlib.metadata
-import importlib.util
-import json
-import math
 import os
-import platform
-import shlex
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-SERVERS = BENCH / "servers"
-RESULTS = BENCH / "RESULTS.md"
-REQUIREMENTS = BENCH / "requirements.txt"
-WRK_SCRIPT = BENCH / "wrk_report.lua"
-BODY = b"Hello, world!\n"
-JSON_MARK = "BENCH-JSON "
-TIMES = "\N{MULTIPLICATION SIGN}"
+from harness import (
+    BODY,
+    JSON_MARK,
+    TIMES,
+    Common,
+    Contender,
+    Sample,
+    display_command,
+    ensure_requirements,
+    ensure_wrk,
+    facts_lines,
+    floor_ratio,
+    loadavg,
+    machine_facts,
+    parse_wrk,
+    pinned,
+    replace_block,
+    rotated,
+    run_wrk,
+    running,
+    write_block,
+    wrk_argv,
+)
 
-
-@dataclass(frozen=True)
-class Contender:
-    """One server under test: a script in bench/servers/ with its arguments and env."""
-
-    key: str
-    label: str
-    script: str
-    args: tuple[str, ...] = ()
-    env: tuple[tuple[str, str], ...] = ()
-
-    def command(self, port: int) -> list[str]:
-        """The argv that starts this contender on *port* (without CPU pinning)."""
-        return [sys.executable, str(SERVERS / self.script), str(port), *self.args]
+__all__ = [
+    "BODY",
+    "CONTENDERS",
+    "CONTENDER_KEYS",
+    "JSON_MARK",
+    "TIMES",
+    "WORKLOAD_NAMES",
+    "Contender",
+    "Sample",
+    "floor_ratio",
+    "main",
+    "parse_wrk",
+    "pinned",
+    "replace_block",
+    "rotated",
+    "running",
+]
 
 
 @dataclass(frozen=True)
@@ -103,15 +120,6 @@ WORKLOADS: tuple[Workload, ...] = (
 
 
 @dataclass
-class Sample:
-    """What one measured wrk run gave."""
-
-    rps: float
-    p99_ms: float
-    errors: int
-
-
-@dataclass
 class Settings:
     """The shape of a run."""
 
@@ -127,154 +135,16 @@ class Settings:
     samples: dict[tuple[str, str], list[Sample]] = field(default_factory=dict)
 
 
-# -- set-up ------------------------------------------------------------------------------------
-
-
-def ensure_requirements() -> None:
-    """Install bench/requirements.txt into this interpreter if a package is missing."""
-    missing = [name for name in ("aiohttp", "uvicorn") if importlib.util.find_spec(name) is None]
-    if not missing:
-        return
-    print(f"bench: installing {', '.join(missing)} from {REQUIREMENTS.name}", flush=True)
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)]
-    subprocess.run(command, check=True)
-    importlib.invalidate_caches()
-
-
-def ensure_wrk() -> str:
-    """The path of wrk, installed with apt-get when missing and running as root."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("bench: installing wrk with apt-get", flush=True)
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-        found = shutil.which("wrk")
-        if found:
-            return found
-    raise SystemExit("bench: wrk is required (apt-get install wrk, or build it from source)")
-
-
-# -- servers -------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def pinned(cpu: str | None, argv: list[str]) -> list[str]:
-    """*argv* run through taskset on *cpu* (taskset execs, so the PID is the program's)."""
-    return argv if cpu is None else ["taskset", "-c", cpu, *argv]
-
-
-def probe(port: int, timeout: float = 5.0) -> None:
-    """One GET /; raise unless it is a 200 with the hello-world body."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", "/")
-        response = conn.getresponse()
-        body = response.read()
-    finally:
-        conn.close()
-    if response.status != 200 or body != BODY:
-        raise RuntimeError(f"unexpected answer on port {port}: {response.status} {body[:80]!r}")
-
-
-def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    """Return once *port* accepts connections; raise if *proc* dies or time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited early with status {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)  # polling a process we do not control: nothing to wait on
-    raise TimeoutError(f"server did not listen on port {port} within {timeout} s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM *proc* by PID; SIGKILL it if it is still there after 10 s."""
-    if proc.poll() is not None:
-        return
-    os.kill(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def running(
-    contender: Contender, cpu: str | None, logdir: Path
-) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """Start *contender* on a free port, check it answers, and stop it afterwards."""
-    port = free_port()
-    env = dict(os.environ, PYTHONUNBUFFERED="1", **dict(contender.env))
-    with open(logdir / f"{contender.key}.log", "ab") as log:
-        proc = subprocess.Popen(
-            pinned(cpu, contender.command(port)), stdout=log, stderr=subprocess.STDOUT, env=env
-        )
-        try:
-            wait_listening(port, proc)
-            probe(port)
-            yield port, proc
-        finally:
-            stop(proc)
-
-
-# -- wrk -----------------------------------------------------------------------------------------
+# -- hello world ----------------------------------------------------------------------------
 
 
 def wrk_command(
     wrk: str, settings: Settings, workload: Workload, port: int, seconds: int
 ) -> list[str]:
     """The wrk argv for one run of *workload* against *port*."""
-    argv = [wrk, "-t1", f"-c{settings.connections}", f"-d{seconds}s", "--latency"]
-    argv += ["-s", str(WRK_SCRIPT)]
-    for header in workload.headers:
-        argv += ["-H", header]
-    argv.append(f"http://127.0.0.1:{port}/")
-    return pinned(settings.wrk_cpu, argv)
-
-
-def parse_wrk(output: str) -> Sample:
-    """The Sample in wrk's output (the JSON line printed by wrk_report.lua)."""
-    for line in output.splitlines():
-        if line.startswith(JSON_MARK):
-            data = json.loads(line[len(JSON_MARK) :])
-            break
-    else:
-        raise ValueError("no BENCH-JSON line in wrk's output:\n" + output)
-    seconds = data["duration_us"] / 1e6
-    return Sample(
-        rps=data["requests"] / seconds if seconds > 0 else 0.0,
-        p99_ms=data["p99_us"] / 1000.0,
-        errors=sum(data["errors"].values()),
+    return wrk_argv(
+        wrk, settings.wrk_cpu, port, seconds, settings.connections, headers=workload.headers
     )
-
-
-def run_wrk(argv: list[str], seconds: int) -> Sample:
-    """Run wrk; its Sample."""
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True)
-    return parse_wrk(done.stdout)
-
-
-# -- the rounds ----------------------------------------------------------------------------------
-
-
-def rotated(items: Sequence[Contender], by: int) -> list[Contender]:
-    """*items* rotated left by *by* places, so each round starts with another contender."""
-    if not items:
-        return []
-    by %= len(items)
-    return [*items[by:], *items[:by]]
 
 
 def run_rounds(settings: Settings, wrk: str, logdir: Path) -> None:
@@ -301,77 +171,12 @@ def run_rounds(settings: Settings, wrk: str, logdir: Path) -> None:
                     )
 
 
-# -- the report ----------------------------------------------------------------------------------
-
-
-def floor_ratio(value: float, reference: float) -> str:
-    """``value / reference`` truncated (never rounded up) to 2 decimals, with a times sign."""
-    if reference <= 0:
-        return "n/a"
-    ratio = math.floor(value / reference * 100 + 1e-9) / 100
-    return f"{ratio:.2f}{TIMES}"
-
-
-def versions() -> dict[str, str]:
-    """Installed versions of the packages the figures depend on."""
-    found = {}
-    for name in ("plait", "uvloop", "httptools", "Twisted", "aiohttp", "uvicorn"):
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo (or what platform knows)."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def git_revision() -> str:
-    """The commit the figures were taken at, with ``-dirty`` if src/ had local changes."""
-    try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=BENCH,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "diff", "--quiet", "HEAD", "--", "src"], cwd=BENCH.parent
-        ).returncode
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return rev + ("-dirty" if dirty else "")
-
-
-def wrk_version(wrk: str) -> str:
-    """wrk's version line (wrk prints it with its usage and exits non-zero)."""
-    done = subprocess.run([wrk, "--version"], capture_output=True, text=True)
-    first = (done.stdout or done.stderr).splitlines()
-    return first[0].split(" Copyright")[0] if first else "unknown"
-
-
-def loadavg() -> str:
-    """The 1-minute load average."""
-    return f"{os.getloadavg()[0]:.2f}"
-
-
 def report(settings: Settings, facts: dict[str, str]) -> str:
     """The Markdown block for RESULTS.md."""
     lines = [
         f"### Hello world, {settings.mode} run — {facts['date']}",
         "",
-        f"- Machine: {facts['nproc']} CPUs, {facts['cpu']}, Linux {facts['kernel']}; "
-        f"load average {facts['load_before']} before, {facts['load_after']} after",
-        f"- Python {facts['python']}; {facts['versions']}; {facts['wrk']}",
-        f"- plait at commit {facts['commit']}",
-        f"- Command: `{facts['command']}`",
+        *facts_lines(facts),
         f"- Each measurement: `{facts['wrk_command']}` (server pinned with "
         f"`taskset -c {settings.server_cpu}`), after a {settings.warmup} s warm-up with the "
         f"same command; {settings.rounds} rounds, contender order rotated each round, each "
@@ -406,30 +211,24 @@ def report(settings: Settings, facts: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def markers(mode: str) -> tuple[str, str]:
-    """The comment lines delimiting *mode*'s block in RESULTS.md."""
-    return f"<!-- bench:hello:{mode}:start -->", f"<!-- bench:hello:{mode}:end -->"
-
-
-def replace_block(text: str, mode: str, block: str) -> str:
-    """*text* with *mode*'s block replaced by *block* (appended if it has none)."""
-    start, end = markers(mode)
-    wrapped = f"{start}\n{block.rstrip()}\n{end}"
-    head, found, rest = text.partition(start)
-    if found:
-        _, closed, tail = rest.partition(end)
-        if closed:
-            return head + wrapped + tail
-    return text.rstrip("\n") + "\n\n" + wrapped + "\n"
-
-
 # -- main ----------------------------------------------------------------------------------------
+
+
+WORKLOAD_NAMES = ("hello", "static", "template", "connections", "soak")
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="2 rounds of 3 s (about 2-3 minutes)")
+    parser.add_argument(
+        "--workload",
+        choices=(*WORKLOAD_NAMES, "all"),
+        default="all",
+        help="run one workload (default: all of them, in this order: "
+        + ", ".join(WORKLOAD_NAMES)
+        + ")",
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     parser.add_argument("--rounds", type=int, help="rounds (default 3, quick 2)")
     parser.add_argument(
         "--duration", type=int, help="seconds per measured run (default 10, quick 3)"
@@ -437,25 +236,55 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--warmup", type=int, help="seconds of warm-up per run (default 2, quick 1)"
     )
-    parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
+    parser.add_argument(
+        "--connections", type=int, default=64, help="wrk connections for hello (default 64)"
+    )
     parser.add_argument(
         "--contenders",
         default=",".join(CONTENDER_KEYS),
-        help="comma-separated subset of " + ", ".join(CONTENDER_KEYS),
+        help="hello: comma-separated subset of " + ", ".join(CONTENDER_KEYS),
     )
-    parser.add_argument("--workloads", default="keepalive,close", help="keepalive, close or both")
+    parser.add_argument(
+        "--workloads", default="keepalive,close", help="hello: keepalive, close or both"
+    )
     parser.add_argument("--server-cpu", default="0", help="core for the server (default 0)")
     parser.add_argument("--wrk-cpu", default="1", help="core for wrk (default 1)")
     parser.add_argument(
-        "--no-write", action="store_true", help="print the table, leave RESULTS.md alone"
+        "--soak-requests",
+        type=int,
+        help="soak: requests to send (default 1,000,000, quick 100,000)",
+    )
+    parser.add_argument(
+        "--held-connections",
+        type=int,
+        help="connections: keep-alive connections to hold (default 10,000)",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the tables, leave RESULTS.md alone"
     )
     return parser.parse_args(argv)
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    """Settings from the parsed command line."""
+def common_from(args: argparse.Namespace, argv: Sequence[str]) -> Common:
+    """The settings every workload shares, from the parsed command line."""
     quick = bool(args.quick)
     custom = any(v is not None for v in (args.rounds, args.duration, args.warmup))
+    pin = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
+    return Common(
+        mode="custom" if custom else ("quick" if quick else "full"),
+        quick=quick,
+        rounds=args.rounds or (2 if quick else 3),
+        duration=args.duration or (3 if quick else 10),
+        warmup=args.warmup if args.warmup is not None else (1 if quick else 2),
+        server_cpu=args.server_cpu if pin else None,
+        wrk_cpu=args.wrk_cpu if pin else None,
+        argv=tuple(argv),
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The hello-world settings from the parsed command line."""
+    common = common_from(args, ())
     wanted = [k.strip() for k in args.contenders.split(",") if k.strip()]
     unknown = set(wanted) - set(CONTENDER_KEYS)
     if unknown:
@@ -464,70 +293,82 @@ def settings_from(args: argparse.Namespace) -> Settings:
     workloads = tuple(w for w in WORKLOADS if w.key in kinds)
     if not workloads:
         raise SystemExit("bench: no workload selected")
-    pin = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
     all_chosen = wanted == list(CONTENDER_KEYS) and len(workloads) == len(WORKLOADS)
-    mode = "quick" if quick else "full"
-    if custom or not all_chosen or args.connections != 64:
+    mode = common.mode
+    if not all_chosen or args.connections != 64:
         mode = "custom"
     return Settings(
         mode=mode,
-        rounds=args.rounds or (2 if quick else 3),
-        duration=args.duration or (3 if quick else 10),
-        warmup=args.warmup if args.warmup is not None else (1 if quick else 2),
+        rounds=common.rounds,
+        duration=common.duration,
+        warmup=common.warmup,
         connections=args.connections,
-        server_cpu=args.server_cpu if pin else None,
-        wrk_cpu=args.wrk_cpu if pin else None,
+        server_cpu=common.server_cpu,
+        wrk_cpu=common.wrk_cpu,
         contenders=tuple(c for c in CONTENDERS if c.key in wanted),
         workloads=workloads,
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark and write its report."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+def run_hello(args: argparse.Namespace, argv: Sequence[str], wrk: str) -> None:
+    """The hello-world workloads: run, print, and write their block."""
     settings = settings_from(args)
-    ensure_requirements()
-    wrk = ensure_wrk()
     runs = settings.rounds * len(settings.contenders) * len(settings.workloads)
     estimate = (
         runs * (settings.duration + settings.warmup)
         + settings.rounds * len(settings.contenders) * 2
     )
     print(
-        f"bench: {settings.mode} run, {runs} measured runs, about {estimate // 60 + 1} min",
+        f"bench: hello, {settings.mode} run, {runs} measured runs, about {estimate // 60 + 1} min",
         flush=True,
     )
-    if settings.server_cpu is None:
-        print("bench: fewer than 2 CPUs or no taskset: server and wrk are NOT pinned", flush=True)
     load_before = loadavg()
     with tempfile.TemporaryDirectory(prefix="plait-bench-") as logdir:
         run_rounds(settings, wrk, Path(logdir))
+    facts = machine_facts(wrk, argv, load_before)
     sample_cmd = wrk_command("wrk", settings, settings.workloads[-1], 0, settings.duration)
-    facts = {
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "nproc": str(os.cpu_count()),
-        "cpu": cpu_model(),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "versions": ", ".join(f"{k} {v}" for k, v in versions().items()),
-        "wrk": wrk_version(wrk),
-        "commit": git_revision(),
-        "command": shlex.join(
-            ["python", "bench/run.py", *(sys.argv[1:] if argv is None else argv)]
-        ),
-        "wrk_command": shlex.join(sample_cmd)
-        .replace(str(BENCH.parent) + "/", "")
-        .replace(":0/", ":PORT/"),
-        "load_before": load_before,
-        "load_after": loadavg(),
-    }
+    facts["wrk_command"] = display_command(sample_cmd)
     block = report(settings, facts)
     print()
     print(block)
     if not args.no_write:
-        text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-        RESULTS.write_text(replace_block(text, settings.mode, block))
-        print(f"bench: written to {RESULTS}")
+        write_block(settings.mode, block, "hello")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the chosen workloads and write their reports."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    common = common_from(args, argv)
+    chosen = WORKLOAD_NAMES if args.workload == "all" else (args.workload,)
+    ensure_requirements()
+    wrk = ensure_wrk()
+    if common.server_cpu is None:
+        print("bench: fewer than 2 CPUs or no taskset: server and wrk are NOT pinned", flush=True)
+    for name in chosen:
+        if name == "hello":
+            run_hello(args, argv, wrk)
+            continue
+        if name == "static":
+            import static_bench
+
+            mode, block = static_bench.run(common, wrk)
+        elif name == "template":
+            import template_bench
+
+            mode, block = template_bench.run(common, wrk)
+        elif name == "connections":
+            import load_bench
+
+            mode, block = load_bench.run_connections(common, wrk, args.held_connections)
+        else:
+            import load_bench
+
+            mode, block = load_bench.run_soak(common, wrk, args.soak_requests)
+        print()
+        print(block)
+        if not args.no_write:
+            write_block(mode, block, name)
     return 0
 
 

@@ -6,7 +6,7 @@ their scripts are not started here; bench/run.py probes every contender before l
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import socket
 import sys
 from pathlib import Path
@@ -17,17 +17,15 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
-def _loadRun() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("plait_bench_run", BENCH / "run.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+def _loadBench(name: str) -> ModuleType:
+    """Import bench/NAME.py; the bench scripts import each other as top-level modules."""
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    return importlib.import_module(name)
 
 
-run = _loadRun()
+run = _loadBench("run")
+harness = _loadBench("harness")
 
 SMOKE = ("plait", "plait-asyncio", "twisted", "twisted-asyncio", "ceiling")
 NOT_IN_CI = ("aiohttp", "uvicorn")

@@ -317,7 +317,7 @@ def soak_report(common: Common, facts: dict[str, str], soak: Soak, target: int, 
     drift = (end - warm_start) / 1024
     unknown = soak.got.get("unknown", 0)
     notfound = soak.got.get("notfound", 0)
-    failed = unknown + soak.socket_errors + (soak.status_errors - notfound)
+    failed = unknown + soak.socket_errors + abs(soak.status_errors - notfound)
     flat = abs(drift) <= DRIFT_BOUND_MIB
     marks = [soak.rss[min(len(soak.rss) - 1, len(soak.rss) * i // 10)] for i in range(11)]
     lines = [

@@ -1,7 +1,8 @@
 """The benchmark harness: each contender script starts and answers, and the report is right.
 
-aiohttp and uvicorn are bench-only packages (bench/requirements.txt, not the dev extra), so
-their scripts are not started here; bench/run.py probes every contender before loading it.
+aiohttp, uvicorn and jinja2 are bench-only packages (bench/requirements.txt, not the dev
+extra) and nginx a system package, so the scripts needing them are not started here;
+bench/run.py probes every contender before loading it.
 """
 
 from __future__ import annotations

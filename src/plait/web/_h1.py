@@ -74,18 +74,29 @@ _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 # Response header names already checked to be tokens: responses repeat the same few names.
 _validNames: set[bytes] = set()
+_validReasons: set[bytes] = set()
 _MAX_VALID_NAMES: Final = 1000
 
 
 class _HeaderSink:
     """Collects llhttp's header callbacks (names as sent, values stripped of OWS)."""
 
-    __slots__ = ("complete", "headers", "special")
+    __slots__ = ("complete", "done", "headers", "special")
 
     def __init__(self) -> None:
         self.headers: list[tuple[bytes, bytes]] = []
         self.special: list[tuple[bytes, bytes]] = []  # fields checkHeaders may care about
         self.complete = False
+        self.done = False  # llhttp saw the whole message (a request without a body)
+
+    def reset(self) -> None:
+        self.headers = []
+        self.special = []
+        self.complete = False
+        self.done = False
+
+    def on_message_complete(self) -> None:
+        self.done = True
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if value and value[-1] in (0x20, 0x09):
@@ -135,10 +146,12 @@ class H1Connection:
         "_maxBody",
         "_minor",
         "_our",
+        "_parser",
         "_received",
         "_requestLine",
         "_scanned",
         "_sent",
+        "_sink",
         "_their",
         "_trailerBytes",
         "limits",
@@ -146,6 +159,8 @@ class H1Connection:
 
     def __init__(self, limits: Limits = Limits()) -> None:  # noqa: B008  (frozen, immutable)
         self.limits = limits
+        self._parser: HttpRequestParser | None = None
+        self._sink: _HeaderSink | None = None
         self._buf = bytearray()
         self._eof = False
         self._discard = False
@@ -286,7 +301,14 @@ class H1Connection:
         start = self._scanned
         end = buf.find(b"\r\n\r\n", max(start - 3, self._lineEnd), size)
         checkTo = end + 4 if end >= 0 else size
-        if _BARE_CR_OR_LF.search(buf, max(start - 1, self._lineEnd), checkTo) is not None:
+        checkFrom = max(start - 1, self._lineEnd)
+        # When every CR and LF in the range belongs to a CRLF there is nothing bare: three
+        # counts prove it far faster than the regex, which decides only the other cases.
+        crlf = buf.count(b"\r\n", checkFrom, checkTo)
+        if (
+            buf.count(b"\r", checkFrom, checkTo) != crlf
+            or buf.count(b"\n", checkFrom, checkTo) != crlf
+        ) and _BARE_CR_OR_LF.search(buf, checkFrom, checkTo) is not None:
             return self._fail(BadRequest(status=400, reason="bare CR or LF in request head"))
         if end < 0:
             if size > maxHead:
@@ -302,10 +324,19 @@ class H1Connection:
 
     def _parseHead(self, head: bytes) -> Event:
         method, target, minor = self._requestLine
-        sink = _HeaderSink()
-        parser = HttpRequestParser(sink)
-        if minor > 1:
-            parser.set_dangerous_leniencies(lenient_version=True)
+        # A parser that saw a whole bodiless request is back at the start of a message, so it
+        # is fed the next head as is; any other parser (one left waiting for a body we frame
+        # ourselves, an upgrade, an error, a lenient one) is never reused.
+        parser = self._parser
+        sink = self._sink
+        self._parser = None
+        if parser is None or sink is None or minor > 1:
+            sink = _HeaderSink()
+            parser = HttpRequestParser(sink)
+            if minor > 1:
+                parser.set_dangerous_leniencies(lenient_version=True)
+        else:
+            sink.reset()
         try:
             parser.feed_data(head)
         except HttpParserUpgrade:
@@ -316,6 +347,10 @@ class H1Connection:
             if not sink.complete:
                 return self._fail(BadRequest(status=400, reason=_llhttpReason(error)))
             # llhttp objects to the framing after the fields parsed: checkHeaders says why.
+        else:
+            if sink.done and minor <= 1:
+                self._parser = parser
+                self._sink = sink
         headers = sink.headers
         if len(headers) > self.limits.max_headers:
             return self._fail(BadRequest(status=431, reason="too many header fields"))
@@ -465,8 +500,11 @@ class H1Connection:
             raise LocalProtocolError(f"cannot start a response in state {self._our}/{self._their}")
         if type(status) is not int or not 100 <= status <= 999:
             raise ValueError(f"invalid status code: {status!r}")
-        if _FORBIDDEN_IN_REASON.search(reason) is not None:
-            raise ValueError(f"invalid reason phrase: {reason[:64]!r}")
+        if reason not in _validReasons:
+            if _FORBIDDEN_IN_REASON.search(reason) is not None:
+                raise ValueError(f"invalid reason phrase: {reason[:64]!r}")
+            if len(_validReasons) < _MAX_VALID_NAMES:
+                _validReasons.add(reason)
         length: bytes | None = None
         connection: list[bytes] = []
         out: list[bytes] = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]

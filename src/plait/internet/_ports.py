@@ -283,7 +283,9 @@ class Connector:
         bindAddress: tuple[str, int] | None = None,
         sslContext: ssl.SSLContext | None = None,
         unixPath: str | None = None,
+        serverHostname: str | None = None,
     ):
+        self.serverHostname = serverHostname
         self.reactor = reactor
         self.host = host
         self.port = port
@@ -331,7 +333,7 @@ class Connector:
         )
         serverHostname = None
         if self.sslContext is not None and self.unixPath is None:
-            serverHostname = self.host
+            serverHostname = self.serverHostname or self.host
         try:
             if self.unixPath is not None:
                 coro = loop.create_unix_connection(

@@ -21,6 +21,7 @@ import builtins
 import functools
 import logging
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -388,9 +389,28 @@ class AsyncioReactor:
         timeout: float = 30,
         bindAddress: tuple[str, int] | None = None,
     ) -> Connector:
-        """Connect to a TLS server."""
-        context = sslContextOf(contextFactory)
-        connector = Connector(self, host, port, factory, timeout, bindAddress, sslContext=context)
+        """Connect to a TLS server.
+
+        *contextFactory* may be an ``ssl.SSLContext`` or an object with ``getContext()``;
+        one that also has ``getClientContext()`` (``CertificateOptions``) gives its client
+        side, and one with a ``hostname`` (``optionsForClientTLS``) names the server for SNI
+        and certificate checks instead of *host*.
+        """
+        getClientContext = getattr(contextFactory, "getClientContext", None)
+        context = getClientContext() if getClientContext is not None else None
+        if not isinstance(context, ssl.SSLContext):
+            context = sslContextOf(contextFactory)
+        hostname = getattr(contextFactory, "hostname", None)
+        connector = Connector(
+            self,
+            host,
+            port,
+            factory,
+            timeout,
+            bindAddress,
+            sslContext=context,
+            serverHostname=hostname if isinstance(hostname, str) else None,
+        )
         connector.connect()
         return connector
 

@@ -198,35 +198,14 @@ class DummyRequest:
         httpOnly: bool = False,
         sameSite: str | None = None,
     ) -> None:
-        """Record a ``Set-Cookie`` value in ``cookies``."""
+        """Record a ``Set-Cookie`` value in ``cookies`` (formatted as a real request does)."""
+        from plait.web._request import formatSetCookie
 
-        def text(value: bytes | str | int) -> bytes:
-            raw = value if isinstance(value, bytes) else str(value).encode("utf-8")
-            # No header splitting and no smuggled attributes through a value.
-            return raw.replace(b"\r", b" ").replace(b"\n", b" ").replace(b";", b" ")
-
-        parts = [text(k) + b"=" + text(v)]
-        for label, value in (
-            (b"Expires", expires),
-            (b"Domain", domain),
-            (b"Path", path),
-            (b"Max-Age", max_age),
-            (b"Comment", comment),
-        ):
-            if value is not None:
-                parts.append(label + b"=" + text(value))
-        if secure:
-            parts.append(b"Secure")
-        if httpOnly:
-            parts.append(b"HttpOnly")
-        if sameSite is not None:
-            lowered = sameSite.lower()
-            if lowered not in ("lax", "strict", "none"):
-                raise ValueError("sameSite must be one of 'lax', 'strict' or 'none'")
-            if lowered == "none" and not secure:
-                raise ValueError("sameSite='none' needs secure=True")
-            parts.append(b"SameSite=" + lowered.encode("ascii"))
-        self.cookies.append(b"; ".join(parts))
+        self.cookies.append(
+            formatSetCookie(
+                k, v, expires, domain, path, max_age, comment, secure, httpOnly, sameSite
+            )
+        )
 
     def setLastModified(self, when: float) -> None:
         """Record ``lastModified`` (rounded up, keeping the latest); no 304 logic here."""

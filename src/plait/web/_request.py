@@ -28,7 +28,7 @@ from plait.web.http_headers import Headers
 if TYPE_CHECKING:
     from plait.internet.interfaces import IAddress
 
-__all__ = ["CACHED", "Request", "RequestChannel"]
+__all__ = ["CACHED", "Request", "RequestChannel", "formatSetCookie"]
 
 _log = logging.getLogger("plait.web.http")
 
@@ -381,31 +381,11 @@ class Request:
         sameSite: bytes | str | None = None,
     ) -> None:
         """Queue a ``Set-Cookie`` header; CR, LF, NUL and ``;`` in any part become spaces."""
-        parts = [_cookiePart(k) + b"=" + _cookiePart(v)]
-        if expires is not None:
-            parts.append(b"Expires=" + _cookiePart(expires))
-        if domain is not None:
-            parts.append(b"Domain=" + _cookiePart(domain))
-        if path is not None:
-            parts.append(b"Path=" + _cookiePart(path))
-        if max_age is not None:
-            if isinstance(max_age, int):
-                max_age = str(max_age)
-            parts.append(b"Max-Age=" + _cookiePart(max_age))
-        if comment is not None:
-            parts.append(b"Comment=" + _cookiePart(comment))
-        if secure:
-            parts.append(b"Secure")
-        if httpOnly:
-            parts.append(b"HttpOnly")
-        if sameSite is not None:
-            same = _cookiePart(sameSite).lower()
-            if same not in (b"lax", b"strict", b"none"):
-                raise ValueError("Invalid value for sameSite: " + repr(sameSite))
-            if same == b"none" and not secure:
-                raise ValueError("sameSite=none requires the cookie to be secure")
-            parts.append(b"SameSite=" + same)
-        self.cookies.append(b"; ".join(parts))
+        self.cookies.append(
+            formatSetCookie(
+                k, v, expires, domain, path, max_age, comment, secure, httpOnly, sameSite
+            )
+        )
 
     def setLastModified(self, when: float) -> object:
         """Set Last-Modified; answer 304 and return `CACHED` if the client's copy is current.
@@ -606,6 +586,50 @@ class _EmptyBody(io.BytesIO):
 _EMPTY_BODY: IO[bytes] = _EmptyBody()
 
 _dateHeader = DateCache()
+
+
+def formatSetCookie(
+    k: bytes | str,
+    v: bytes | str,
+    expires: bytes | str | None = None,
+    domain: bytes | str | None = None,
+    path: bytes | str | None = None,
+    max_age: bytes | str | int | None = None,
+    comment: bytes | str | None = None,
+    secure: bool | None = None,
+    httpOnly: bool = False,
+    sameSite: bytes | str | None = None,
+) -> bytes:
+    """The value of a ``Set-Cookie`` header (the arguments of `Request.addCookie`).
+
+    CR, LF, NUL and ``;`` in any part become spaces, so no value can split the header or
+    smuggle an attribute; ``sameSite`` must be lax, strict or none (none needs *secure*).
+    """
+    parts = [_cookiePart(k) + b"=" + _cookiePart(v)]
+    if expires is not None:
+        parts.append(b"Expires=" + _cookiePart(expires))
+    if domain is not None:
+        parts.append(b"Domain=" + _cookiePart(domain))
+    if path is not None:
+        parts.append(b"Path=" + _cookiePart(path))
+    if max_age is not None:
+        parts.append(
+            b"Max-Age=" + _cookiePart(str(max_age) if isinstance(max_age, int) else max_age)
+        )
+    if comment is not None:
+        parts.append(b"Comment=" + _cookiePart(comment))
+    if secure:
+        parts.append(b"Secure")
+    if httpOnly:
+        parts.append(b"HttpOnly")
+    if sameSite is not None:
+        same = _cookiePart(sameSite).lower()
+        if same not in (b"lax", b"strict", b"none"):
+            raise ValueError("Invalid value for sameSite: " + repr(sameSite))
+        if same == b"none" and not secure:
+            raise ValueError("sameSite=none requires the cookie to be secure")
+        parts.append(b"SameSite=" + same)
+    return b"; ".join(parts)
 
 
 def _cookiePart(value: bytes | str) -> bytes:

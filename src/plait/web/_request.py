@@ -437,10 +437,12 @@ class Request:
         if self._disconnected:
             return
         if not self.startedWriting:
-            self.startedWriting = 1
+            # Marked as started only once the head is framed: if framing refuses it (a bad
+            # header or reason), processingFailed can still answer with a 500.
             self.channel.writeResponseHead(
                 self, self.code, self.code_message, self._responseHeaderList()
             )
+            self.startedWriting = 1
         if data:
             self.sentLength += len(data)
             self.channel.writeResponseBody(self, data)
@@ -495,7 +497,12 @@ class Request:
         self.startedWriting = 1
         self.sentLength = len(body)
         self.finished = 1
-        whole(self, self.code, self.code_message, self._responseHeaderList(), body)
+        try:
+            whole(self, self.code, self.code_message, self._responseHeaderList(), body)
+        except ValueError:
+            # Framing refused the head before anything was sent: let processingFailed answer.
+            self.startedWriting = self.finished = self.sentLength = 0
+            raise
         notifications = self.notifications
         if notifications:
             self.notifications = []

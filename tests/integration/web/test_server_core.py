@@ -632,3 +632,21 @@ def test_tcp_nodelay_is_set(serve: Serve) -> None:
     httpx.get(server.url + "/")
     assert seen
     assert seen[0] != 0
+
+
+def test_unframeable_response_head_becomes_a_500(serve: Serve) -> None:
+    """A reason phrase set behind setResponseCode's back is refused at framing: 500, not a drop."""
+
+    class BadReason(Resource):
+        isLeaf = True
+
+        def render_GET(self, request: Any) -> bytes:
+            request.code_message = b"OK\r\nX-Injected: 1"
+            return b"body" if request.args.get(b"whole") else request.write(b"x") or b""
+
+    server = serve(Site(BadReason()))
+    for query in ("?whole=1", ""):
+        response = httpx.get(server.url + "/" + query)
+        assert response.status_code == 500
+        assert "x-injected" not in response.headers
+    assert httpx.get(server.url + "/?whole=1").status_code == 500  # and it keeps serving

@@ -75,6 +75,7 @@ _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 # Response header names already checked to be tokens: responses repeat the same few names.
 _validNames: set[bytes] = set()
 _validReasons: set[bytes] = set()
+_statusLines: dict[tuple[int, bytes], bytes] = {}
 _MAX_VALID_NAMES: Final = 1000
 
 
@@ -533,7 +534,12 @@ class H1Connection:
                 _validReasons.add(reason)
         length: bytes | None = None
         connection: list[bytes] = []
-        out: list[bytes] = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
+        statusLine = _statusLines.get((status, reason))
+        if statusLine is None:
+            statusLine = b"HTTP/1.1 %d %s\r\n" % (status, reason)
+            if len(_statusLines) < _MAX_VALID_NAMES:
+                _statusLines[status, reason] = statusLine
+        out: list[bytes] = [statusLine]
         # RFC 9110 section 2.5: a server sends its own highest conformant version, so
         # HTTP/1.1 even to an HTTP/1.0 client (Twisted echoes the request's version).
         # One scan over all values instead of one per header (this runs on every response).

@@ -171,6 +171,10 @@ class HeadFacts:
         self.keepAlive = keepAlive
 
 
+_PLAIN_HTTP11: Final = HeadFacts(None, False, False, True)
+"""No body, no expectation, persistent: shared, never modified."""
+
+
 def _listElements(values: list[bytes]) -> list[bytes]:
     """Split comma-separated list values, dropping empty elements (RFC 9110 section 5.6.1)."""
     out: list[bytes] = []
@@ -188,6 +192,13 @@ def checkHeaders(headers: list[tuple[bytes, bytes]], minor: int) -> HeadFacts | 
     *headers* passed llhttp's syntax checks (other fields may be left out);
     *minor* is the HTTP/1 minor version.
     """
+    if len(headers) == 1 and minor == 1:
+        # The usual HTTP/1.1 request names only Host among these five: answer it at once.
+        name, value = headers[0]
+        if len(name) == 4 and name.lower() == b"host":
+            if _HOST.fullmatch(value) is None:
+                return _bad(400, "invalid Host header")
+            return _PLAIN_HTTP11
     hosts: list[bytes] = []
     lengths: list[bytes] = []
     codings: list[bytes] = []

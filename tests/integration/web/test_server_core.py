@@ -650,3 +650,54 @@ def test_unframeable_response_head_becomes_a_500(serve: Serve) -> None:
         assert response.status_code == 500
         assert "x-injected" not in response.headers
     assert httpx.get(server.url + "/?whole=1").status_code == 500  # and it keeps serving
+
+
+def test_asyncio_future_render(serve: Serve) -> None:
+    class Future(Resource):
+        isLeaf = True
+
+        def render_GET(self, request: Any) -> asyncio.Future[bytes]:
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[bytes] = loop.create_future()
+            loop.call_later(0.01, future.set_result, b"from a future")
+            return future
+
+    server = serve(Site(Future()))
+    assert httpx.get(server.url + "/").text == "from a future"
+
+
+def test_disconnect_cancels_a_deferred_render(serve: Serve) -> None:
+    cancelled = threading.Event()
+    started = threading.Event()
+
+    class Waiting(Resource):
+        isLeaf = True
+
+        def render_GET(self, request: Any) -> defer.Deferred[bytes]:
+            started.set()
+            return defer.Deferred(lambda d: cancelled.set())
+
+    server = serve(Site(Waiting()))
+    with server.connect() as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert started.wait(10)
+    assert cancelled.wait(10)
+
+
+def test_session_cookie_name_is_configurable() -> None:
+    from plait.testing import TestClient
+
+    class Who(Resource):
+        isLeaf = True
+
+        def render_GET(self, request: Any) -> bytes:
+            return request.getSession().uid
+
+    site = Site(Who())
+    site.sessionCookieName = b"app_session"
+    client = TestClient(site)
+    first = client.get("/")
+    cookie = first.header("set-cookie")
+    assert cookie is not None
+    assert cookie.startswith("app_session=")
+    assert client.get("/").body == first.body  # the renamed cookie brings the session back

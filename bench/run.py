@@ -19,7 +19,7 @@ each workload as a warm-up followed by a measured run. Reports give medians over
 ratios truncated, never rounded up.
 
     python bench/run.py                      # everything, full (about 30 min)
-    python bench/run.py --quick              # everything, short (about 10 min)
+    python bench/run.py --quick              # everything, short (about 6 min)
     python bench/run.py --workload static    # one workload
 
 What the harness needs and does not find it installs: the packages of

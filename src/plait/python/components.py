@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pprint
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from zope.interface import declarations, interface
 from zope.interface.adapter import AdapterRegistry
@@ -116,6 +116,20 @@ class Adapter:
         return conform(iface)
 
 
+class _LazyAdapterCache:
+    """``Componentized._adapterCache`` made on first use, then a plain instance attribute.
+
+    Most web requests are Componentized and never use a component, so they skip the dict.
+    """
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        cache: dict[InterfaceClass, Any] = {}
+        instance.__dict__["_adapterCache"] = cache
+        return cache
+
+
 class Componentized:
     """An object assembled from components, one per interface, found by adaptation.
 
@@ -124,8 +138,13 @@ class Componentized:
     adapter is a ``temporaryAdapter``).  ``IFoo(componentized)`` does the same.
     """
 
+    if TYPE_CHECKING:
+        _adapterCache: dict[InterfaceClass, Any]
+    else:
+        _adapterCache = _LazyAdapterCache()
+
     def __init__(self) -> None:
-        self._adapterCache: dict[InterfaceClass, Any] = {}
+        self._adapterCache = {}
 
     def locateAdapterClass(self, klass: type, interfaceClass: InterfaceClass, default: Any) -> Any:
         """Return the adapter factory registered from ``klass`` to ``interfaceClass``."""

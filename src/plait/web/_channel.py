@@ -108,8 +108,15 @@ class HTTPChannel(asyncio.Protocol):
         if self._closing:
             return  # lingering after an error response: late bytes are read and dropped
         if self._timerKind is _IDLE:
-            self._setDeadline(self.limits.header_timeout, _HEADERS)
-        elif self._bodyStart is not None:
+            # The head deadline only matters if the head is still incomplete once these bytes
+            # are processed; the usual whole request needs no clock reading for it.
+            self._timerKind = _HEADERS
+            self._conn.receive_data(data)
+            self._processEvents()
+            if self._timerKind is _HEADERS and not self._closing:
+                self._setDeadline(self.limits.header_timeout, _HEADERS)
+            return
+        if self._bodyStart is not None:
             self._bodyBytes += len(data)
             self._deadline = self._bodyDeadline()  # only ever moves later
         self._conn.receive_data(data)
@@ -228,12 +235,16 @@ class HTTPChannel(asyncio.Protocol):
                     break
         finally:
             self._inEvents = False
-        self._applyReadBackpressure()
+        if self._readingPaused or conn.buffered_bytes:
+            self._applyReadBackpressure()
 
     def _onHead(self, head: RequestHead) -> None:
         factory = self.requestFactory
         request: Request = factory(self) if factory is not None else _defaultRequest(self)
-        request.requestHeaders = Headers._fromPairs(head.headers)
+        if "requestHeaders" in request.__dict__:
+            request.requestHeaders = Headers._fromPairs(head.headers)
+        else:
+            request._headerPairs = head.headers  # made into requestHeaders on first read
         request.method = head.method
         request.uri = head.target
         request.clientproto = b"HTTP/" + head.version
@@ -245,7 +256,7 @@ class HTTPChannel(asyncio.Protocol):
                 self._refuseBody(request, limit)
                 return
         if not head.chunked and not head.content_length:
-            self._clearDeadline()
+            self._deadline = None  # nothing to wait for: the request is complete
             self._timerKind = _BODY
         else:
             self._startBodyDeadline()
@@ -301,7 +312,7 @@ class HTTPChannel(asyncio.Protocol):
         request = self._request
         if request is None:
             return
-        self._clearDeadline()  # no deadline while the application works on the request
+        self._deadline = None  # no deadline while the application works on the request
         self._bodyStart = None
         self._timerKind = _BODY
         try:
@@ -381,14 +392,18 @@ class HTTPChannel(asyncio.Protocol):
         reason: bytes,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
+        trusted: bool = False,
     ) -> None:
-        """Send a complete response in one transport write, then end it (the common case)."""
+        """Send a complete response in one transport write, then end it (the common case).
+
+        *trusted*: names are tokens and values hold no CR, LF or NUL (see `H1Connection`).
+        """
         if request is not self._request or self._closing:
             return
-        conn = self._conn
-        self._write(
-            conn.start_response(code, reason, headers) + conn.send_body(body) + conn.end_response()
-        )
+        data = self._conn.whole_response(code, reason, headers, body, trusted)
+        transport = self.transport
+        if transport is not None and not self._lost:
+            transport.write(data)
         self._responseDone(request)
 
     def _responseDone(self, request: Request) -> None:
@@ -404,7 +419,8 @@ class HTTPChannel(asyncio.Protocol):
             return
         conn.start_next_cycle()
         self._setDeadline(self.limits.idle_timeout, _IDLE)
-        self._processEvents()
+        if not self._inEvents:
+            self._processEvents()  # else the loop further up the stack goes on by itself
 
     def registerProducer(self, producer: Any, streaming: bool) -> None:
         """Let *producer* write the body, paused while the transport's buffer is full."""
@@ -574,8 +590,6 @@ class HTTPChannel(asyncio.Protocol):
 
     def _applyReadBackpressure(self) -> None:
         conn = self._conn
-        if not self._readingPaused and not conn.buffered_bytes:
-            return  # the common case: nothing waiting behind the current request
         transport = self.transport
         if transport is None or self._closing or self._lost:
             return
@@ -612,10 +626,6 @@ class HTTPChannel(asyncio.Protocol):
         if send is not None and send < when:
             when = send
         self._timerHandle = self._loop.call_at(when, self._onTimer)
-
-    def _clearDeadline(self) -> None:
-        """Nothing to enforce for now (the application is working on a request)."""
-        self._deadline = None
 
     def _cancelTimer(self) -> None:
         self._deadline = None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
-from plait.web._accesslog import AccessLog, combinedLogFormatter
+from plait.web._accesslog import AccessLog, accessLogger, combinedLogFormatter
 from plait.web._channel import HTTPChannel
 from plait.web._limits import Limits
 
@@ -80,7 +81,10 @@ class HTTPFactory:
 
     def log(self, request: Any) -> None:
         """Write the access-log line for a finished request."""
-        self._accessLog.log(request)
+        accessLog = self._accessLog
+        if accessLog.logPath is None and not accessLogger.isEnabledFor(logging.INFO):
+            return  # no reader: the usual case, decided here without another call
+        accessLog.log(request)
 
     def doStart(self) -> None:
         """Called when the factory starts listening on a port."""

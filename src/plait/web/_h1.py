@@ -32,7 +32,12 @@ from plait.web._events import (
     RequestHead,
     Sentinel,
 )
-from plait.web._h1_parse import checkHeaders, checkRequestLine, diagnoseRequestLine
+from plait.web._h1_parse import (
+    checkHeaders,
+    checkRequestLine,
+    diagnoseRequestLine,
+    knownRequestLines,
+)
 from plait.web._limits import Limits
 from plait.web._responses import RESPONSES
 
@@ -71,10 +76,10 @@ _UNTIL_CLOSE: Final = 3  # HTTP/1.0 without a length: the end of the body is the
 _RAW: Final = 4  # after 101 Switching Protocols
 
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+_END_OF_MESSAGE: Final = EndOfMessage()  # frozen and field-less: one instance serves all
 
 # Response header names already checked to be tokens: responses repeat the same few names.
 _validNames: set[bytes] = set()
-_validReasons: set[bytes] = set()
 _statusLines: dict[tuple[int, bytes], bytes] = {}
 _MAX_VALID_NAMES: Final = 1000
 
@@ -247,11 +252,17 @@ class H1Connection:
     def next_event(self) -> Event | Sentinel:
         """The next event, `NEED_DATA` (feed more bytes) or `PAUSED` (act first)."""
         their = self._their
-        if their == BODY:
+        if their is BODY:
             if self._chunked:
                 return self._nextChunked()
+            if not self._bodyLeft:
+                return self._endOfMessage()  # a bodiless request: most of them
             return self._nextBody()
-        if their in (IDLE, HEAD):
+        if their is IDLE:
+            if not self._buf:
+                return self._needData()  # between requests, nothing buffered: most calls
+            return self._nextHead()
+        if their is HEAD:
             return self._nextHead()
         if their == CLOSED:
             return ConnectionClosed()
@@ -281,9 +292,13 @@ class H1Connection:
             if 0 <= end <= maxHead - 4:
                 lf = buf.find(b"\n", 0, end + 4)
                 self._their = HEAD
-                line = checkRequestLine(bytes(buf[:lf]), limits.max_request_target)
-                if isinstance(line, BadRequest):
-                    return self._fail(line)
+                raw = bytes(buf[:lf])
+                requestLine = knownRequestLines.get(raw)
+                if requestLine is None or len(requestLine[1]) > limits.max_request_target:
+                    checked = checkRequestLine(raw, limits.max_request_target)
+                    if isinstance(checked, BadRequest):
+                        return self._fail(checked)
+                    requestLine = checked
                 checkFrom = lf - 1
                 checkTo = end + 4
                 crlf = buf.count(b"\r\n", checkFrom, checkTo)
@@ -294,7 +309,7 @@ class H1Connection:
                     return self._fail(
                         BadRequest(status=400, reason="bare CR or LF in request head")
                     )
-                self._requestLine = line
+                self._requestLine = requestLine
                 self._lineEnd = checkFrom
                 head = bytes(buf[:checkTo])
                 del buf[:checkTo]
@@ -411,7 +426,7 @@ class H1Connection:
         if not self._clientKeepAlive:
             self._discard = True  # Twisted too ignores bytes after a non-persistent request
             self._buf.clear()
-        return EndOfMessage()
+        return _END_OF_MESSAGE
 
     def _nextBody(self) -> Event | Sentinel:
         left = self._bodyLeft
@@ -520,36 +535,48 @@ class H1Connection:
         return _CONTINUE
 
     def start_response(
-        self, status: int, reason: bytes, headers: list[tuple[bytes, bytes]]
+        self,
+        status: int,
+        reason: bytes,
+        headers: list[tuple[bytes, bytes]],
+        trusted: bool = False,
     ) -> bytes:
-        """Frame the status line and *headers*, adding the framing and Connection headers."""
-        if self._our != IDLE or self._their in (IDLE, HEAD, ERROR):
+        """Frame the status line and *headers*, adding the framing and Connection headers.
+
+        *trusted* promises that every name is a token and no value holds CR, LF or NUL (what
+        `Headers` guarantees), so those two scans are skipped; the framing headers are
+        interpreted either way.
+        """
+        if self._our is not IDLE or self._their in (IDLE, HEAD, ERROR):
             raise LocalProtocolError(f"cannot start a response in state {self._our}/{self._their}")
-        if type(status) is not int or not 100 <= status <= 999:
+        if type(status) is not int:
             raise ValueError(f"invalid status code: {status!r}")
-        if reason not in _validReasons:
-            if _FORBIDDEN_IN_REASON.search(reason) is not None:
-                raise ValueError(f"invalid reason phrase: {reason[:64]!r}")
-            if len(_validReasons) < _MAX_VALID_NAMES:
-                _validReasons.add(reason)
-        length: bytes | None = None
-        connection: list[bytes] = []
+        # RFC 9110 section 2.5: a server sends its own highest conformant version, so
+        # HTTP/1.1 even to an HTTP/1.0 client (Twisted echoes the request's version).
+        # Only checked status codes and reasons are ever cached.
         statusLine = _statusLines.get((status, reason))
         if statusLine is None:
+            if not 100 <= status <= 999:
+                raise ValueError(f"invalid status code: {status!r}")
+            if _FORBIDDEN_IN_REASON.search(reason) is not None:
+                raise ValueError(f"invalid reason phrase: {reason[:64]!r}")
             statusLine = b"HTTP/1.1 %d %s\r\n" % (status, reason)
             if len(_statusLines) < _MAX_VALID_NAMES:
                 _statusLines[status, reason] = statusLine
         out: list[bytes] = [statusLine]
-        # RFC 9110 section 2.5: a server sends its own highest conformant version, so
-        # HTTP/1.1 even to an HTTP/1.0 client (Twisted echoes the request's version).
         # One scan over all values instead of one per header (this runs on every response).
-        if _FORBIDDEN_IN_VALUE.search(b"".join([value for _, value in headers])) is not None:
+        if (
+            not trusted
+            and _FORBIDDEN_IN_VALUE.search(b"".join([value for _, value in headers])) is not None
+        ):
             for _, value in headers:
                 if _FORBIDDEN_IN_VALUE.search(value) is not None:
                     raise ValueError(f"header value contains CR, LF or NUL: {value[:64]!r}")
         known = _validNames
+        length: bytes | None = None
+        connection: list[bytes] | None = None
         for name, value in headers:
-            if name not in known:
+            if not trusted and name not in known:
                 if type(name) is not bytes or _TOKEN.fullmatch(name) is None:
                     raise ValueError(f"invalid header name: {name[:64]!r}")
                 if len(known) < _MAX_VALID_NAMES:
@@ -569,6 +596,8 @@ class H1Connection:
                 if lowered == b"transfer-encoding":
                     continue  # hop-by-hop: the framing is ours to choose
                 if lowered == b"connection":
+                    if connection is None:
+                        connection = []
                     connection.extend(
                         t.strip(b" \t").lower() for t in value.split(b",") if t.strip(b" \t")
                     )
@@ -587,36 +616,70 @@ class H1Connection:
                 out.append(b"Connection: %s\r\n" % b", ".join(connection))
             return b"".join(out) + b"\r\n"
 
-        closing = not self._clientKeepAlive or self._eof or b"close" in connection
+        closing = (
+            not self._clientKeepAlive
+            or self._eof
+            or (connection is not None and b"close" in connection)
+        )
         if status == 204:
             self._framing = _NO_BODY  # RFC 9110 section 8.6: no Content-Length in a 204
         elif self._isHead or status == 304:
             self._framing = _NO_BODY
             if length is not None:
-                out.append(b"Content-Length: %s\r\n" % length)
+                out += (b"Content-Length: ", length, b"\r\n")
         elif length is not None:
             self._framing = _LENGTH
             self._declared = int(length)
-            out.append(b"Content-Length: %s\r\n" % length)
+            out += (b"Content-Length: ", length, b"\r\n")
         elif self._minor == 1:
             self._framing = _CHUNKED
             out.append(b"Transfer-Encoding: chunked\r\n")
         else:
             self._framing = _UNTIL_CLOSE
             closing = True
-        if self._their == BODY and not self._bodyBuffered():
+        if self._their is BODY and not self._bodyBuffered():
             closing = True  # the rest of the request body would be read as the next request
-        tokens = [t for t in connection if t != b"close" and t != b"keep-alive"]
-        if closing:
-            tokens.append(b"close")
+        if connection:
+            tokens = [t for t in connection if t != b"close" and t != b"keep-alive"]
+            if closing:
+                tokens.append(b"close")
+            elif self._minor == 0:
+                tokens.append(b"keep-alive")
+            if tokens:
+                out.append(b"Connection: %s\r\n" % b", ".join(tokens))
+        elif closing:
+            out.append(b"Connection: close\r\n")
         elif self._minor == 0:
-            tokens.append(b"keep-alive")
-        if tokens:
-            out.append(b"Connection: %s\r\n" % b", ".join(tokens))
+            out.append(b"Connection: keep-alive\r\n")
         out.append(b"\r\n")
         self._keepAlive = not closing
         self._our = SEND_BODY
         return b"".join(out)
+
+    def whole_response(
+        self,
+        status: int,
+        reason: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        trusted: bool = False,
+    ) -> bytes:
+        """`start_response`, `send_body` of *body* and `end_response` in one call.
+
+        Same checks, same state afterwards, same bytes as the three calls; the common case
+        (a Content-Length response whose body is all of it) is framed in one pass.
+        """
+        head = self.start_response(status, reason, headers, trusted)
+        if (
+            self._framing == _LENGTH
+            and self._our is SEND_BODY
+            and self._their is DONE
+            and len(body) == self._declared
+        ):
+            self._sent = len(body)
+            self._our = DONE if self._keepAlive else MUST_CLOSE
+            return head + body
+        return head + self.send_body(body) + self.end_response()
 
     def _bodyBuffered(self) -> bool:
         """Whether the rest of the current request body is already in the buffer."""

@@ -21,6 +21,7 @@ __all__ = [
     "checkRequestLine",
     "checkTarget",
     "diagnoseRequestLine",
+    "knownRequestLines",
 ]
 
 MAX_METHOD_LENGTH: Final = 32
@@ -48,8 +49,28 @@ _HOST: Final = re.compile(
 )
 
 
+# Valid request lines and Host values seen lately: clients repeat the same few, and a lookup
+# costs far less than the regex. Only what passed every check is kept; each cache is emptied
+# when full, so a client sending endless distinct lines only costs itself the regex again.
+knownRequestLines: dict[bytes, tuple[bytes, bytes, int]] = {}
+"""Valid request lines (as given to `checkRequestLine`) and what it made of them."""
+_knownHosts: set[bytes] = set()
+_MAX_KNOWN: Final = 512
+
+
 def _bad(status: int, reason: str) -> BadRequest:
     return BadRequest(status=status, reason=reason)
+
+
+def _validHost(value: bytes) -> bool:
+    if value in _knownHosts:
+        return True
+    if _HOST.fullmatch(value) is None:
+        return False
+    if len(_knownHosts) >= _MAX_KNOWN:
+        _knownHosts.clear()
+    _knownHosts.add(value)
+    return True
 
 
 def checkRequestLine(line: bytes, maxTarget: int) -> tuple[bytes, bytes, int] | BadRequest:
@@ -57,6 +78,9 @@ def checkRequestLine(line: bytes, maxTarget: int) -> tuple[bytes, bytes, int] | 
 
     Returns (method, target, minor version) or the rule it breaks.
     """
+    known = knownRequestLines.get(line)
+    if known is not None and len(known[1]) <= maxTarget:
+        return known
     match = _REQUEST_LINE.fullmatch(line)
     if match is None or len(match[2]) > maxTarget:
         problem = diagnoseRequestLine(line, True, maxTarget)
@@ -65,7 +89,11 @@ def checkRequestLine(line: bytes, maxTarget: int) -> tuple[bytes, bytes, int] | 
     problem = checkTarget(method, target)
     if problem is not None:
         return problem
-    return method, target, minor[0] - 0x30
+    result = (method, target, minor[0] - 0x30)
+    if len(knownRequestLines) >= _MAX_KNOWN:
+        knownRequestLines.clear()
+    knownRequestLines[line] = result
+    return result
 
 
 def diagnoseRequestLine(line: bytes, complete: bool, maxTarget: int) -> BadRequest | None:
@@ -196,7 +224,7 @@ def checkHeaders(headers: list[tuple[bytes, bytes]], minor: int) -> HeadFacts | 
         # The usual HTTP/1.1 request names only Host among these five: answer it at once.
         name, value = headers[0]
         if len(name) == 4 and name.lower() == b"host":
-            if _HOST.fullmatch(value) is None:
+            if not _validHost(value):
                 return _bad(400, "invalid Host header")
             return _PLAIN_HTTP11
     hosts: list[bytes] = []
@@ -222,7 +250,7 @@ def checkHeaders(headers: list[tuple[bytes, bytes]], minor: int) -> HeadFacts | 
     if len(hosts) > 1:
         return _bad(400, "more than one Host header")
     if hosts:
-        if _HOST.fullmatch(hosts[0]) is None:
+        if not _validHost(hosts[0]):
             return _bad(400, "invalid Host header")
     elif minor >= 1:
         return _bad(400, "missing Host header")

@@ -23,7 +23,7 @@ from plait.python.failure import Failure
 from plait.web import _forms
 from plait.web._date import DateCache, datetimeToString, stringToDatetime
 from plait.web._responses import CACHED, NO_BODY_CODES, RESPONSES
-from plait.web.http_headers import Headers
+from plait.web.http_headers import Headers, _cleanValues, _encodeName, _rememberClean
 
 if TYPE_CHECKING:
     from plait.internet.interfaces import IAddress
@@ -34,6 +34,7 @@ _log = logging.getLogger("plait.web.http")
 
 # RFC 9112 section 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ).
 _FORBIDDEN_IN_REASON = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_FORBIDDEN_IN_VALUE = re.compile(rb"[\r\n\x00]")
 
 _DEFAULT_PORTS = {False: 80, True: 443}
 
@@ -71,6 +72,23 @@ class RequestChannel(Protocol):
         """Close the connection once what was written has been sent."""
 
 
+class _LazyRequestHeaders:
+    """``Request.requestHeaders`` until first read: then built, once, from the parsed fields.
+
+    The channel leaves the parser's (name, value) pairs in ``_headerPairs``; a response that
+    never looks at a request header (most of them) never builds the mapping. A non-data
+    descriptor, so assigning ``request.requestHeaders`` simply replaces it.
+    """
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        attributes = instance.__dict__
+        headers = Headers._fromPairs(attributes.pop("_headerPairs", ()))
+        attributes["requestHeaders"] = headers
+        return headers
+
+
 class Request:
     """An HTTP request, and the response to it (Twisted's ``twisted.web.http.Request``)."""
 
@@ -97,10 +115,14 @@ class Request:
     _client: IAddress | None = None
     _bodyLength: int | None = None
     queued = 0
+    _headerPairs: list[tuple[bytes, bytes]]  # left by the channel, see _LazyRequestHeaders
+    if TYPE_CHECKING:
+        requestHeaders: Headers
+    else:
+        requestHeaders = _LazyRequestHeaders()
 
     def __init__(self, channel: Any, queued: object = None) -> None:
         self.channel = channel
-        self.requestHeaders = Headers()
         self.responseHeaders = Headers()
         self.cookies: list[bytes] = []
         self.args: dict[bytes, list[bytes]] = {}
@@ -360,7 +382,13 @@ class Request:
 
     def setHeader(self, name: bytes | str, value: bytes | str) -> None:
         """Set response header *name* to *value*, replacing earlier values."""
-        self.responseHeaders.setRawHeaders(name, [value])
+        headers = self.responseHeaders
+        if type(value) is bytes and value in _cleanValues and type(headers) is Headers:
+            # A value already known to be clean (the same few recur): only the name is left
+            # to check, and Headers' own cache does that.
+            headers._rawHeaders[_encodeName(name)] = [value]
+            return
+        headers.setRawHeaders(name, [value])
 
     def redirect(self, url: bytes | str) -> None:
         """Answer 302 with a Location; the caller still has to finish the request."""
@@ -440,41 +468,58 @@ class Request:
             # Marked as started only once the head is framed: if framing refuses it (a bad
             # header or reason), processingFailed can still answer with a 500.
             self.channel.writeResponseHead(
-                self, self.code, self.code_message, self._responseHeaderList()
+                self, self.code, self.code_message, self._responseHeaders()[0]
             )
             self.startedWriting = 1
         if data:
             self.sentLength += len(data)
             self.channel.writeResponseBody(self, data)
 
-    def _responseHeaderList(self) -> list[tuple[bytes, bytes]]:
-        """Assemble the response headers: Server and Date first, then the user's, then ours."""
+    def _responseHeaders(self) -> tuple[list[tuple[bytes, bytes]], bool]:
+        """The response headers (Server, Date, the user's, ours) and whether all are safe.
+
+        Safe means: the name is a token and the value is bytes without CR, LF or NUL.
+        `Headers` guarantees it for its own pairs; the values taken from elsewhere (Server,
+        the default Content-Type, ETag, Set-Cookie: all settable by the application) are
+        checked here, so a False answer sends the list through the framing's full checks.
+        """
         headers = self.responseHeaders
         # Names below are known-valid and lower-case, so the dict is read directly: this runs
         # on every response.
         raw = headers._rawHeaders
+        trusted = type(headers) is Headers
         items: list[tuple[bytes, bytes]] = []
         server = self._serverHeader
         if server and b"server" not in raw:
             items.append((b"Server", server))
+            if type(server) is not bytes or server not in _cleanValues:
+                trusted = trusted and _isClean(server, True)
         if b"date" not in raw:
             # RFC 9110 §6.6.1: an origin server with a clock must send Date.
             items.append((b"Date", _dateHeader()))
+        contentType = self.defaultContentType
         if (
-            self.defaultContentType is not None
+            contentType is not None
             and b"content-type" not in raw
             and self.code not in NO_BODY_CODES
             and raw.get(b"content-length") != [b"0"]
         ):
-            raw[b"content-type"] = [self.defaultContentType]
+            raw[b"content-type"] = [contentType]
+            if type(contentType) is not bytes or contentType not in _cleanValues:
+                trusted = trusted and _isClean(contentType, True)
         items += headers._items()
         if self.lastModified is not None and b"last-modified" not in raw:
             items.append((b"Last-Modified", datetimeToString(self.lastModified)))
-        if self.etag is not None and b"etag" not in raw:
-            items.append((b"ETag", self.etag))
-        for cookie in self.cookies:
-            items.append((b"Set-Cookie", cookie))
-        return items
+        etag = self.etag
+        if etag is not None and b"etag" not in raw:
+            items.append((b"ETag", etag))
+            trusted = trusted and _isClean(etag, False)
+        cookies = self.cookies
+        if cookies:
+            for cookie in cookies:
+                items.append((b"Set-Cookie", cookie))
+                trusted = trusted and _isClean(cookie, False)
+        return items, trusted
 
     def _writeWholeAndFinish(self, body: bytes) -> None:
         """Send a response whose whole body is known now, and finish.
@@ -497,8 +542,12 @@ class Request:
         self.startedWriting = 1
         self.sentLength = len(body)
         self.finished = 1
+        headers, trusted = self._responseHeaders()
         try:
-            whole(self, self.code, self.code_message, self._responseHeaderList(), body)
+            if trusted:
+                whole(self, self.code, self.code_message, headers, body, True)
+            else:
+                whole(self, self.code, self.code_message, headers, body)
         except ValueError:
             # Framing refused the head before anything was sent: let processingFailed answer.
             self.startedWriting = self.finished = self.sentLength = 0
@@ -591,6 +640,16 @@ class _EmptyBody(io.BytesIO):
 
 
 _EMPTY_BODY: IO[bytes] = _EmptyBody()
+
+
+def _isClean(value: object, remember: bool) -> bool:
+    """Whether *value* is bytes without CR, LF or NUL (kept in `_cleanValues` if *remember*)."""
+    if type(value) is not bytes or _FORBIDDEN_IN_VALUE.search(value) is not None:
+        return False
+    if remember:
+        _rememberClean(value)
+    return True
+
 
 _dateHeader = DateCache()
 

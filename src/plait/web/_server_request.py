@@ -57,7 +57,7 @@ class Request(Componentized, _HTTPRequest):
 
     def __init__(self, channel: Any, queued: object = None) -> None:
         _HTTPRequest.__init__(self, channel)
-        Componentized.__init__(self)
+        # Componentized.__init__ is not called: its adapter cache is made on first use.
         self.sitepath = []
         self.prepath = []
         self.postpath = []
@@ -80,7 +80,7 @@ class Request(Componentized, _HTTPRequest):
             self._serverWideOptions()
             return
         self.prepath = []
-        if b"%" in path:
+        if path.find(b"%") >= 0:  # (not `in`: bytes.__contains__ tries int first, slowly)
             self.postpath = [unquote_to_bytes(segment) for segment in path[1:].split(b"/")]
         else:
             self.postpath = path[1:].split(b"/")
@@ -114,7 +114,14 @@ class Request(Componentized, _HTTPRequest):
             return
         kind = type(body)
         if kind is bytes:
-            self._writeWhole(body)
+            if self._encoder is None:
+                # _writeWhole, inlined for the most common render result.
+                raw = self.responseHeaders._rawHeaders  # a known-valid name: skip the checks
+                if b"content-length" not in raw:
+                    raw[b"content-length"] = [b"%d" % len(body)]
+                self._writeWholeAndFinish(body)
+            else:
+                self._writeWhole(body)
         elif kind is str:
             if not self.responseHeaders.hasHeader(b"content-type"):
                 self.responseHeaders.setRawHeaders(b"content-type", [b"text/html; charset=utf-8"])

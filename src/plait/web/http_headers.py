@@ -67,11 +67,29 @@ def _encodeName(name: bytes | str) -> bytes:
     return lowered
 
 
+# Header values (bytes) already found free of CR, LF and NUL: responses repeat the same few
+# (content types, cache policies), and a set lookup is far cheaper than the scan. Emptied
+# when full, so values that never repeat cost only the scan they would have had anyway.
+_cleanValues: set[bytes] = set()
+_MAX_CLEAN_VALUES: Final = 1000
+
+
+def _rememberClean(value: bytes) -> None:
+    """Note that the bytes *value* holds no CR, LF or NUL."""
+    if len(_cleanValues) >= _MAX_CLEAN_VALUES:
+        _cleanValues.clear()
+    _cleanValues.add(value)
+
+
 def _encodeValue(value: bytes | str) -> bytes:
     """Validate *value* and return it as bytes (str is encoded UTF-8)."""
+    if type(value) is bytes and value in _cleanValues:
+        return value
     raw = value.encode("utf-8") if isinstance(value, str) else value
     if _FORBIDDEN_IN_VALUE.search(raw) is not None:
         raise ValueError(f"header value contains CR, LF or NUL: {raw[:64]!r}")
+    if type(raw) is bytes and len(raw) <= 200:
+        _rememberClean(raw)
     return raw
 
 
@@ -175,8 +193,12 @@ class Headers:
 
     def _items(self) -> list[tuple[bytes, bytes]]:
         """Every (canonical name, value) pair in order, ready to serialise."""
-        return [
-            (_canonicalName(name), value)
-            for name, values in self._rawHeaders.items()
-            for value in values
-        ]
+        items: list[tuple[bytes, bytes]] = []
+        cache = _canonicalCache
+        for name, values in self._rawHeaders.items():
+            canonical = cache.get(name) or _canonicalName(name)
+            if len(values) == 1:
+                items.append((canonical, values[0]))
+            else:
+                items.extend([(canonical, value) for value in values])
+        return items

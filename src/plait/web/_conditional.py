@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 import hashlib
 import time
 from collections.abc import Callable
@@ -286,6 +287,7 @@ def if_range_allows(get_header: GetHeader, etag: bytes | None, last_modified: in
     return date is not None and last_modified is not None and date == last_modified
 
 
+@functools.lru_cache(maxsize=4096)  # the same files are asked for again and again
 def make_etag(size: int, mtime_ns: int, inode: int) -> bytes:
     """A strong, quoted entity tag for a file from its size, mtime and inode.
 

@@ -354,7 +354,7 @@ class File(Resource, FilePath):  # type: ignore[misc]
             etag = b"W/" + etag
         else:
             request.setHeader(b"accept-ranges", b"bytes")
-        request.setHeader(b"last-modified", datetimeToString(mtime))
+        request.setHeader(b"last-modified", _httpDate(mtime))
         request.setHeader(b"etag", etag)
         request.setHeader(b"x-content-type-options", b"nosniff")
         outcome = evaluate(request.method, _requestHeader(request), etag, mtime)
@@ -457,6 +457,12 @@ def _lastModified(request: Any) -> int | None:
 
     value = request.responseHeaders.getRawHeaders(b"last-modified", [None])[-1]
     return None if value is None else parse_http_date(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _httpDate(seconds: int) -> bytes:
+    """`datetimeToString` remembered per second: files keep their mtimes."""
+    return datetimeToString(seconds)
 
 
 @functools.cache

@@ -249,20 +249,20 @@ class HTTPChannel(asyncio.Protocol):
         request.uri = head.target
         request.clientproto = b"HTTP/" + head.version
         self._request = request
+        if not head.chunked and not head.content_length:
+            self._deadline = None  # nothing to wait for: the request is complete
+            self._timerKind = _BODY
+            return
         limit = self._bodyLimitFor(request, head)
         if limit is not None:
             self._conn.set_max_body(limit)
             if head.content_length is not None and head.content_length > limit:
                 self._refuseBody(request, limit)
                 return
-        if not head.chunked and not head.content_length:
-            self._deadline = None  # nothing to wait for: the request is complete
-            self._timerKind = _BODY
-        else:
-            self._startBodyDeadline()
-            request.gotLength(None if head.chunked else head.content_length)
-            if head.expect_continue:
-                self._write(self._conn.send_continue())
+        self._startBodyDeadline()
+        request.gotLength(None if head.chunked else head.content_length)
+        if head.expect_continue:
+            self._write(self._conn.send_continue())
 
     def _startBodyDeadline(self) -> None:
         self._bodyStart = self._loop.time()
@@ -418,7 +418,11 @@ class HTTPChannel(asyncio.Protocol):
             self._close()
             return
         conn.start_next_cycle()
-        self._setDeadline(self.limits.idle_timeout, _IDLE)
+        # _setDeadline(idle_timeout, _IDLE), inlined: this runs after every response.
+        self._timerKind = _IDLE
+        self._deadline = self._loop.time() + self.limits.idle_timeout
+        if self._timerHandle is None:
+            self._armTimer()
         if not self._inEvents:
             self._processEvents()  # else the loop further up the stack goes on by itself
 

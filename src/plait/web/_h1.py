@@ -57,6 +57,8 @@ SWITCHED: Final = "SWITCHED"  # us: 101 sent, the connection belongs to another 
 _SPECIAL_LENGTHS: Final = frozenset((4, 6, 10, 14, 17))
 _MAX_EMPTY_LINES: Final = 4  # RFC 9112 section 2.2: ignore at least one CRLF before a request
 _BARE_CR_OR_LF: Final = re.compile(rb"\r[^\n]|(?<!\r)\n")
+# Text in which every CR and LF belongs to a CRLF (possessive: linear on any input).
+_ONLY_CRLF: Final = re.compile(rb"[^\r\n]*+(?:\r\n[^\r\n]*+)*+")
 _CHUNK_LINE: Final = re.compile(
     rb"([0-9A-Fa-f]{1,16})"
     rb"(?:[ \t]*;[ \t]*[-!#$%&'*+.^_`|~0-9A-Za-z]+"
@@ -76,6 +78,7 @@ _UNTIL_CLOSE: Final = 3  # HTTP/1.0 without a length: the end of the body is the
 _RAW: Final = 4  # after 101 Switching Protocols
 
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+_FRAMING_NAME_SIZES: Final = frozenset((10, 14, 17))  # Connection, Content-Length, T-E
 _END_OF_MESSAGE: Final = EndOfMessage()  # frozen and field-less: one instance serves all
 
 # Response header names already checked to be tokens: responses repeat the same few names.
@@ -255,12 +258,13 @@ class H1Connection:
         if their is BODY:
             if self._chunked:
                 return self._nextChunked()
-            if not self._bodyLeft:
-                return self._endOfMessage()  # a bodiless request: most of them
-            return self._nextBody()
+            if self._bodyLeft or not self._clientKeepAlive:
+                return self._nextBody()
+            self._their = DONE  # a bodiless persistent request, most of them (_endOfMessage)
+            return _END_OF_MESSAGE
         if their is IDLE:
-            if not self._buf:
-                return self._needData()  # between requests, nothing buffered: most calls
+            if not self._buf and not self._eof:
+                return NEED_DATA  # between requests, nothing buffered: most calls
             return self._nextHead()
         if their is HEAD:
             return self._nextHead()
@@ -290,29 +294,31 @@ class H1Connection:
             maxHead = limits.max_header_bytes
             end = buf.find(b"\r\n\r\n", 0, maxHead + 1)
             if 0 <= end <= maxHead - 4:
-                lf = buf.find(b"\n", 0, end + 4)
                 self._their = HEAD
-                raw = bytes(buf[:lf])
+                headEnd = end + 4
+                # Taken out now: a failure below clears the whole buffer anyway.
+                if headEnd == len(buf):
+                    head = bytes(buf)
+                    buf.clear()
+                else:
+                    head = bytes(buf[:headEnd])
+                    del buf[:headEnd]
+                lf = head.find(b"\n")
+                raw = head[:lf]
                 requestLine = knownRequestLines.get(raw)
                 if requestLine is None or len(requestLine[1]) > limits.max_request_target:
                     checked = checkRequestLine(raw, limits.max_request_target)
                     if isinstance(checked, BadRequest):
                         return self._fail(checked)
                     requestLine = checked
-                checkFrom = lf - 1
-                checkTo = end + 4
-                crlf = buf.count(b"\r\n", checkFrom, checkTo)
-                if (
-                    buf.count(b"\r", checkFrom, checkTo) != crlf
-                    or buf.count(b"\n", checkFrom, checkTo) != crlf
-                ) and _BARE_CR_OR_LF.search(buf, checkFrom, checkTo) is not None:
+                # From the request line's CR to the end, which is CRLF CRLF: every CR and LF
+                # must pair up (the same rule as the incremental path's checks).
+                if _ONLY_CRLF.fullmatch(head, lf - 1) is None:
                     return self._fail(
                         BadRequest(status=400, reason="bare CR or LF in request head")
                     )
                 self._requestLine = requestLine
-                self._lineEnd = checkFrom
-                head = bytes(buf[:checkTo])
-                del buf[:checkTo]
+                self._lineEnd = lf - 1
                 return self._parseHead(head)
         if self._lineEnd < 0:
             while buf[:2] == b"\r\n":
@@ -378,7 +384,9 @@ class H1Connection:
             if minor > 1:
                 parser.set_dangerous_leniencies(lenient_version=True)
         else:
-            sink.reset()
+            sink.headers = []  # sink.reset(), inlined: this runs for every request
+            sink.special = []
+            sink.complete = sink.done = False
         try:
             parser.feed_data(head)
         except HttpParserUpgrade:
@@ -410,15 +418,16 @@ class H1Connection:
         self._expectContinue = facts.expectContinue
         self._bodyLeft = facts.contentLength or 0
         self._their = BODY
+        # Positional: keyword matching alone would cost more than the rest of the call.
         return RequestHead(
-            method=method,
-            target=target,
-            version=version,
-            headers=headers,
-            content_length=facts.contentLength,
-            chunked=facts.chunked,
-            expect_continue=facts.expectContinue,
-            keep_alive=facts.keepAlive,
+            method,
+            target,
+            version,
+            headers,
+            facts.contentLength,
+            facts.chunked,
+            facts.expectContinue,
+            facts.keepAlive,
         )
 
     def _endOfMessage(self) -> EndOfMessage:
@@ -581,8 +590,7 @@ class H1Connection:
                     raise ValueError(f"invalid header name: {name[:64]!r}")
                 if len(known) < _MAX_VALID_NAMES:
                     known.add(name)
-            size = len(name)
-            if size == 14 or size == 17 or size == 10:
+            if len(name) in _FRAMING_NAME_SIZES:
                 lowered = name.lower()
                 if lowered == b"content-length":
                     value = value.strip(b" \t")

@@ -224,7 +224,7 @@ def checkHeaders(headers: list[tuple[bytes, bytes]], minor: int) -> HeadFacts | 
         # The usual HTTP/1.1 request names only Host among these five: answer it at once.
         name, value = headers[0]
         if len(name) == 4 and name.lower() == b"host":
-            if not _validHost(value):
+            if value not in _knownHosts and not _validHost(value):
                 return _bad(400, "invalid Host header")
             return _PLAIN_HTTP11
     hosts: list[bytes] = []

@@ -23,7 +23,13 @@ from plait.python.failure import Failure
 from plait.web import _forms
 from plait.web._date import DateCache, datetimeToString, stringToDatetime
 from plait.web._responses import CACHED, NO_BODY_CODES, RESPONSES
-from plait.web.http_headers import Headers, _cleanValues, _encodeName, _rememberClean
+from plait.web.http_headers import (
+    Headers,
+    _cleanValues,
+    _encodedNames,
+    _encodeName,
+    _rememberClean,
+)
 
 if TYPE_CHECKING:
     from plait.internet.interfaces import IAddress
@@ -386,7 +392,8 @@ class Request:
         if type(value) is bytes and value in _cleanValues and type(headers) is Headers:
             # A value already known to be clean (the same few recur): only the name is left
             # to check, and Headers' own cache does that.
-            headers._rawHeaders[_encodeName(name)] = [value]
+            lowered = _encodedNames.get(name)
+            headers._rawHeaders[_encodeName(name) if lowered is None else lowered] = [value]
             return
         headers.setRawHeaders(name, [value])
 

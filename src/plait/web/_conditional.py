@@ -16,12 +16,12 @@ field ignored, as the RFC requires.
 
 from __future__ import annotations
 
-import calendar
 import enum
 import functools
 import hashlib
-import time
 from collections.abc import Callable
+
+from plait.web._date import parseHTTPDate
 
 __all__ = [
     "Outcome",
@@ -115,91 +115,12 @@ def _strong_match(a: EntityTag, b: EntityTag) -> bool:
     return not a[0] and not b[0] and a[1] == b[1]
 
 
-_MONTHS = {
-    name: index
-    for index, name in enumerate(
-        b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
-        start=1,
-    )
-}
-_SHORT_DAYS = {b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"}
-_LONG_DAYS = {
-    b"Monday",
-    b"Tuesday",
-    b"Wednesday",
-    b"Thursday",
-    b"Friday",
-    b"Saturday",
-    b"Sunday",
-}
-
-
-def _digits(text: bytes, count: int) -> int | None:
-    if len(text) != count or not text.isdigit():
-        return None
-    return int(text)
-
-
-def _clock(text: bytes) -> tuple[int, int, int] | None:
-    parts = text.split(b":")
-    if len(parts) != 3:
-        return None
-    values = [_digits(part, 2) for part in parts]
-    hour, minute, second = values
-    if hour is None or minute is None or second is None:
-        return None
-    return hour, minute, second
-
-
-def _timestamp(
-    year: int | None, month: int | None, day: int | None, clock: tuple[int, int, int] | None
-) -> int | None:
-    if year is None or month is None or day is None or clock is None:
-        return None
-    hour, minute, second = clock
-    # Leap second 60 is in the grammar (time-of-day allows it).
-    if hour > 23 or minute > 59 or second > 60 or year < 1:
-        return None
-    if not 1 <= day <= calendar.monthrange(year, month)[1]:
-        return None
-    return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
-
-
 def parse_http_date(value: bytes) -> int | None:
     """Parse an HTTP-date (RFC 9110 section 5.6.7) into POSIX seconds; None if invalid.
 
-    Accepts the preferred IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``) and the two
-    obsolete forms recipients must still read: RFC 850 (``Sunday, 06-Nov-94 08:49:37
-    GMT``) and asctime (``Sun Nov  6 08:49:37 1994``).
+    The strict grammar of `plait.web._date.parseHTTPDate`: IMF-fixdate, RFC 850 and asctime.
     """
-    parts = value.strip(b" \t").split()
-    if len(parts) == 6 and parts[0].endswith(b",") and parts[0][:-1] in _SHORT_DAYS:
-        _, day, month, year, clock, zone = parts
-        if zone != b"GMT":
-            return None
-        return _timestamp(_digits(year, 4), _MONTHS.get(month), _digits(day, 2), _clock(clock))
-    if len(parts) == 4 and parts[0].endswith(b",") and parts[0][:-1] in _LONG_DAYS:
-        _, date, clock, zone = parts
-        pieces = date.split(b"-")
-        if zone != b"GMT" or len(pieces) != 3:
-            return None
-        short_year = _digits(pieces[2], 2)
-        if short_year is None:
-            return None
-        # RFC 9110: a two-digit year more than 50 years in the future is in the past century.
-        this_year = time.gmtime().tm_year
-        full_year = this_year - this_year % 100 + short_year
-        if full_year > this_year + 50:
-            full_year -= 100
-        return _timestamp(full_year, _MONTHS.get(pieces[1]), _digits(pieces[0], 2), _clock(clock))
-    if len(parts) == 5 and parts[0] in _SHORT_DAYS:
-        _, month, day, clock, year = parts
-        if not 1 <= len(day) <= 2:
-            return None
-        return _timestamp(
-            _digits(year, 4), _MONTHS.get(month), _digits(day, len(day)), _clock(clock)
-        )
-    return None
+    return parseHTTPDate(value, strict=True)
 
 
 def _if_match(value: bytes, own: EntityTag | None, exists: bool) -> bool:

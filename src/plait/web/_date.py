@@ -11,6 +11,7 @@ __all__ = [
     "DateCache",
     "datetimeToLogString",
     "datetimeToString",
+    "parseHTTPDate",
     "stringToDatetime",
     "timegm",
 ]
@@ -19,10 +20,11 @@ _WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS: Final = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 )  # fmt: skip
-_MONTH_NUMBER: Final = {name.lower(): number for number, name in enumerate(_MONTHS, 1)}
-_LONG_WEEKDAYS: Final = (
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-)  # fmt: skip
+_MONTH_NUMBER: Final = {name.encode(): number for number, name in enumerate(_MONTHS, 1)}
+_SHORT_DAYS: Final = frozenset(day.encode() for day in _WEEKDAYS)
+_LONG_DAYS: Final = frozenset(
+    (b"Monday", b"Tuesday", b"Wednesday", b"Thursday", b"Friday", b"Saturday", b"Sunday")
+)
 
 
 def timegm(year: int, month: int, day: int, hour: int, minute: int, second: int) -> int:
@@ -58,70 +60,95 @@ def datetimeToLogString(msSinceEpoch: float | None = None) -> str:
     )
 
 
-def _clock(text: str) -> tuple[int, int, int]:
-    parts = text.split(":")
-    if len(parts) != 3 or not all(len(p) == 2 and p.isdigit() and p.isascii() for p in parts):
-        raise ValueError(f"bad time of day: {text!r}")
-    return int(parts[0]), int(parts[1]), int(parts[2])
+def parseHTTPDate(value: bytes | str, strict: bool = True) -> int | None:
+    """Parse an HTTP-date (RFC 9110 §5.6.7) into seconds since the epoch; None if invalid.
+
+    Reads the preferred IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``) and the two obsolete
+    forms recipients must still accept: RFC 850 (``Sunday, 06-Nov-94 08:49:37 GMT``) and
+    asctime (``Sun Nov  6 08:49:37 1994``). *strict* follows the grammar to the letter
+    (case-sensitive names, two-digit days, two-digit RFC 850 years), as conditional requests
+    need; ``strict=False`` also takes any case, one-digit days and four-digit RFC 850 years,
+    as Twisted's ``stringToDatetime`` does.
+    """
+    if isinstance(value, str):
+        if not value.isascii():
+            return None
+        value = value.encode("ascii")
+    parts = value.split()
+    if not strict:
+        parts = [part.capitalize() for part in parts]
+    dayDigits = (2,) if strict else (1, 2)
+    gmt = b"GMT" if strict else b"Gmt"  # what "GMT" looks like after capitalize()
+    if len(parts) == 6 and parts[0].endswith(b",") and parts[0][:-1] in _SHORT_DAYS:
+        _, day, month, year, clock, zone = parts
+        if zone != gmt:
+            return None
+        return _timestamp(
+            _digits(year, (4,)), _MONTH_NUMBER.get(month), _digits(day, dayDigits), _clock(clock)
+        )
+    if len(parts) == 4 and parts[0].endswith(b",") and parts[0][:-1] in _LONG_DAYS:
+        _, date, clock, zone = parts
+        pieces = date.split(b"-")
+        if zone != gmt or len(pieces) != 3:
+            return None
+        fullYear = _digits(pieces[2], (2,) if strict else (2, 4))
+        if fullYear is None:
+            return None
+        if fullYear < 100:
+            # RFC 9110: a two-digit year more than 50 years in the future is in the past century.
+            thisYear = time.gmtime().tm_year
+            fullYear += thisYear - thisYear % 100
+            if fullYear > thisYear + 50:
+                fullYear -= 100
+        monthName = pieces[1] if strict else pieces[1].capitalize()
+        return _timestamp(
+            fullYear, _MONTH_NUMBER.get(monthName), _digits(pieces[0], dayDigits), _clock(clock)
+        )
+    if len(parts) == 5 and parts[0] in _SHORT_DAYS:
+        _, month, day, clock, year = parts
+        return _timestamp(
+            _digits(year, (4,)), _MONTH_NUMBER.get(month), _digits(day, (1, 2)), _clock(clock)
+        )
+    return None
 
 
-def _number(text: str, digits: tuple[int, ...]) -> int:
-    if len(text) not in digits or not (text.isdigit() and text.isascii()):
-        raise ValueError(f"bad number in date: {text!r}")
+def _digits(text: bytes, counts: tuple[int, ...]) -> int | None:
+    if len(text) not in counts or not text.isdigit():
+        return None
     return int(text)
 
 
-def _month(text: str) -> int:
-    number = _MONTH_NUMBER.get(text.lower())
-    if number is None:
-        raise ValueError(f"bad month: {text!r}")
-    return number
+def _clock(text: bytes) -> tuple[int, int, int] | None:
+    parts = text.split(b":")
+    if len(parts) != 3:
+        return None
+    hour, minute, second = (_digits(part, (2,)) for part in parts)
+    if hour is None or minute is None or second is None:
+        return None
+    return hour, minute, second
+
+
+def _timestamp(
+    year: int | None, month: int | None, day: int | None, clock: tuple[int, int, int] | None
+) -> int | None:
+    if year is None or month is None or day is None or clock is None or year < 1:
+        return None
+    try:
+        return timegm(year, month, day, *clock)
+    except ValueError:
+        return None
 
 
 def stringToDatetime(dateString: bytes | str) -> int:
     """Parse an HTTP date (IMF-fixdate, RFC 850 or asctime form) to seconds since the epoch.
 
-    Raises ValueError for anything else.
+    Lenient as Twisted's is about case and digit counts (see `parseHTTPDate`); raises
+    ValueError for anything that is not a date.
     """
-    text = dateString.decode("ascii") if isinstance(dateString, bytes) else dateString
-    parts = text.split()
-    if len(parts) == 6 and parts[0].endswith(","):
-        # IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-        if parts[0][:-1].lower() not in {d.lower() for d in _WEEKDAYS} or parts[5] != "GMT":
-            raise ValueError(f"not an HTTP date: {text!r}")
-        day = _number(parts[1], (1, 2))
-        month = _month(parts[2])
-        year = _number(parts[3], (4,))
-        hour, minute, second = _clock(parts[4])
-    elif len(parts) == 4 and parts[0].endswith(","):
-        # RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
-        if parts[0][:-1].lower() not in _LONG_WEEKDAYS or parts[3] != "GMT":
-            raise ValueError(f"not an HTTP date: {text!r}")
-        pieces = parts[1].split("-")
-        if len(pieces) != 3:
-            raise ValueError(f"not an HTTP date: {text!r}")
-        day = _number(pieces[0], (1, 2))
-        month = _month(pieces[1])
-        year = _number(pieces[2], (2, 4))
-        if year < 100:
-            # RFC 9110 section 5.6.7: a two-digit year more than 50 years in the future
-            # is the most recent past year with the same last two digits.
-            century = time.gmtime().tm_year // 100 * 100
-            year += century
-            if year > time.gmtime().tm_year + 50:
-                year -= 100
-        hour, minute, second = _clock(parts[2])
-    elif len(parts) == 5:
-        # asctime: Sun Nov  6 08:49:37 1994
-        if parts[0].lower() not in {d.lower() for d in _WEEKDAYS}:
-            raise ValueError(f"not an HTTP date: {text!r}")
-        month = _month(parts[1])
-        day = _number(parts[2], (1, 2))
-        hour, minute, second = _clock(parts[3])
-        year = _number(parts[4], (4,))
-    else:
-        raise ValueError(f"not an HTTP date: {text!r}")
-    return timegm(year, month, day, hour, minute, second)
+    seconds = parseHTTPDate(dateString, strict=False)
+    if seconds is None:
+        raise ValueError(f"not an HTTP date: {dateString!r}")
+    return seconds
 
 
 class DateCache:

@@ -263,3 +263,21 @@ def test_make_etag_is_a_strong_entity_tag(size: int, mtime_ns: int, inode: int) 
     assert make_etag(size, mtime_ns + 1, inode) != tag
     assert make_etag(size, mtime_ns, inode + 1) != tag
     assert evaluate(b"GET", headers(if_none_match=tag), tag, None) is NOT_MODIFIED
+
+
+@pytest.mark.parametrize(
+    ("value", "etag", "matches"),
+    [
+        (b'"v1"', b'"v1"', True),
+        (b'W/"v0", "v1"', b'"v1"', True),
+        (b'"v1"', b'W/"v1"', True),  # weak comparison
+        (b"*", b'"anything"', True),
+        (b'"v2"', b'"v1"', False),
+        (b'"v1', b'"v1"', False),  # malformed: matches nothing
+        (b'"v1"', b"not-quoted", False),
+    ],
+)
+def test_if_none_match_matches(value: bytes, etag: bytes, matches: bool) -> None:
+    from plait.web._conditional import if_none_match_matches
+
+    assert if_none_match_matches(value, etag) is matches

@@ -142,6 +142,18 @@ def _if_none_match(value: bytes, own: EntityTag | None, exists: bool) -> bool:
     return all(tag[1] != own[1] for tag in tags)
 
 
+def if_none_match_matches(value: bytes, etag: bytes) -> bool:
+    """Whether an ``If-None-Match`` *value* names *etag* (weak comparison; ``*`` matches).
+
+    A malformed list matches nothing, so the request goes through (RFC 9110 §13.1.2).
+    """
+    try:
+        own = _own_tag(etag)
+    except ValueError:
+        own = None
+    return not _if_none_match(value, own, True)
+
+
 def evaluate(
     method: bytes,
     get_header: GetHeader,

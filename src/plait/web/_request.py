@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 from plait.internet.defer import Deferred
 from plait.python.failure import Failure
 from plait.web import _forms
+from plait.web._conditional import if_none_match_matches
 from plait.web._date import DateCache, datetimeToString, stringToDatetime
 from plait.web._responses import CACHED, NO_BODY_CODES, RESPONSES
 from plait.web.http_headers import (
@@ -458,7 +459,7 @@ class Request:
             etag = b'"' + etag + b'"'
         self.etag = etag
         header = self.getHeader(b"if-none-match")
-        if header and _etagListMatches(header, etag):
+        if header and if_none_match_matches(header, etag):
             self.setResponseCode(304 if self.method in (b"GET", b"HEAD") else 412)
             return CACHED
         return None
@@ -712,19 +713,6 @@ def _cookiePart(value: bytes | str) -> bytes:
 
 
 _COOKIE_SANITIZE = bytes.maketrans(b"\r\n\x00;", b"    ")
-
-
-def _etagListMatches(header: bytes, etag: bytes) -> bool:
-    if header.strip() == b"*":
-        return True
-    opaque = etag[2:] if etag[:2] == b"W/" else etag
-    for candidate in header.split(b","):
-        candidate = candidate.strip()
-        if candidate[:2] == b"W/":
-            candidate = candidate[2:]
-        if candidate == opaque:
-            return True
-    return False
 
 
 def _headerItems(headers: Headers) -> list[tuple[bytes, bytes]]:

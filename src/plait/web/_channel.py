@@ -1,24 +1,22 @@
 """HTTPChannel: the asyncio glue between a socket and the sans-IO HTTP/1.x connection.
 
 The channel moves bytes between the asyncio transport and `_h1.H1Connection`, turns the
-connection's events into calls on a Request, keeps the timers (header deadline, idle time) and
-applies backpressure both ways: reading pauses while too many pipelined requests wait, and a
-producer pauses while the transport's write buffer is full. Every HTTP rule lives in `_h1`;
-nothing here parses or frames.
+connection's events into calls on a Request, moves its deadlines (the
+`_channel_timing.ChannelTiming` it holds enforces them) and applies backpressure both ways:
+reading pauses while too many pipelined requests wait, and a producer pauses while the
+transport's write buffer is full. Every HTTP rule lives in `_h1`; nothing here parses or frames.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
-import sys
-import termios
 from typing import TYPE_CHECKING, Any, cast
 
 from plait.internet.address import IPv4Address, IPv6Address, UNIXAddress, fromSockname
 from plait.internet.error import ConnectionDone, ConnectionLost
 from plait.python.failure import Failure
+from plait.web._channel_timing import BODY, HEADERS, IDLE, ChannelTiming
 from plait.web._events import (
     NEED_DATA,
     PAUSED,
@@ -41,11 +39,6 @@ _log = logging.getLogger("plait.web.http")
 
 _Address = IPv4Address | IPv6Address | UNIXAddress
 
-# What the single connection timer is currently guarding.
-_IDLE = "idle"  # between requests: no byte of the next request yet
-_HEADERS = "headers"  # part of a request head has arrived; the whole head must follow in time
-_BODY = "body"  # reading a body: each arriving chunk pushes the deadline back
-
 
 class HTTPChannel(asyncio.Protocol):
     """One HTTP/1.x connection: feeds `H1Connection`, dispatches requests one at a time."""
@@ -64,16 +57,6 @@ class HTTPChannel(asyncio.Protocol):
     _draining: bool = False
     _lost: bool = False
     _pendingHead: bytes | None = None
-    _timerHandle: asyncio.TimerHandle | None = None
-    _deadline: float | None = None
-    _sendDeadline: float | None = None  # set while the client is not taking response bytes
-    # Bytes still unsent when the send deadline was last looked at; -1: a sendfile moved some.
-    _sendBuffered: int = 0
-    _tick: float = 1.0
-    _timerKind: str = _IDLE
-    _bodyStart: float | None = None
-    _bodyBytes: int = 0
-    _lingerHandle: asyncio.TimerHandle | None = None
     _host: _Address | None = None
     _peer: _Address | None = None
     _secure: bool = False
@@ -86,6 +69,7 @@ class HTTPChannel(asyncio.Protocol):
             limits = getattr(factory, "limits", None) or Limits()
         self.limits = limits
         self._conn = H1Connection(limits)
+        self._timing = ChannelTiming(self, limits)
         if factory is not None:
             self.requestFactory = factory.requestFactory
             self.site = factory
@@ -96,29 +80,29 @@ class HTTPChannel(asyncio.Protocol):
         """Start serving *transport*."""
         # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
         self.transport = transport = cast(asyncio.Transport, transport)
-        self._loop = asyncio.get_running_loop()
+        self._loop = self._timing.loop = asyncio.get_running_loop()
         self._secure = transport.get_extra_info("sslcontext") is not None
         channels = getattr(self.factory, "_channels", None)
         if channels is not None:
             channels.add(self)
-        self._setDeadline(self.limits.idle_timeout, _IDLE)
+        self._timing.setDeadline(self.limits.idle_timeout, IDLE)
 
     def data_received(self, data: bytes) -> None:
         """Feed *data* to the HTTP/1.x connection and act on what it makes of it."""
         if self._closing:
             return  # lingering after an error response: late bytes are read and dropped
-        if self._timerKind is _IDLE:
+        timing = self._timing
+        if timing.kind is IDLE:
             # The head deadline only matters if the head is still incomplete once these bytes
             # are processed; the usual whole request needs no clock reading for it.
-            self._timerKind = _HEADERS
+            timing.kind = HEADERS
             self._conn.receive_data(data)
             self._processEvents()
-            if self._timerKind is _HEADERS and not self._closing:
-                self._setDeadline(self.limits.header_timeout, _HEADERS)
+            if timing.kind is HEADERS and not self._closing:
+                timing.setDeadline(self.limits.header_timeout, HEADERS)
             return
-        if self._bodyStart is not None:
-            self._bodyBytes += len(data)
-            self._deadline = self._bodyDeadline()  # only ever moves later
+        if timing.bodyStart is not None:
+            timing.bodyReceived(len(data))
         self._conn.receive_data(data)
         self._processEvents()
 
@@ -137,11 +121,7 @@ class HTTPChannel(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         """Tell the request in flight (if any) and stop the timer."""
         self._lost = True
-        self._cancelTimer()
-        linger = self._lingerHandle
-        if linger is not None:
-            self._lingerHandle = None
-            linger.cancel()
+        self._timing.stop()
         channels = getattr(self.factory, "_channels", None)
         if channels is not None:
             channels.discard(self)
@@ -170,10 +150,7 @@ class HTTPChannel(asyncio.Protocol):
     def pause_writing(self) -> None:
         """The transport's buffer is full: pause the producer."""
         self._writingPaused = True
-        self._sendDeadline = self._loop.time() + self.limits.send_timeout
-        self._sendBuffered = _unsent(self.transport)
-        if self._timerHandle is None and not self._lost:
-            self._armTimer()  # closing cancels the timer, yet a close still waits for a flush
+        self._timing.sendStalled()
         producer = self._producer
         if producer is not None and self._streamingProducer:
             producer.pauseProducing()
@@ -182,7 +159,7 @@ class HTTPChannel(asyncio.Protocol):
         """The transport's buffer drained: resume the producer."""
         self._writingPaused = False
         if self._sendfileTask is None:
-            self._sendDeadline = None
+            self._timing.sendDeadline = None
         producer = self._producer
         if producer is not None:
             if self._streamingProducer:
@@ -250,8 +227,9 @@ class HTTPChannel(asyncio.Protocol):
         request.clientproto = b"HTTP/" + head.version
         self._request = request
         if not head.chunked and not head.content_length:
-            self._deadline = None  # nothing to wait for: the request is complete
-            self._timerKind = _BODY
+            timing = self._timing
+            timing.deadline = None  # nothing to wait for: the request is complete
+            timing.kind = BODY
             return
         limit = self._bodyLimitFor(request, head)
         if limit is not None:
@@ -259,35 +237,10 @@ class HTTPChannel(asyncio.Protocol):
             if head.content_length is not None and head.content_length > limit:
                 self._refuseBody(request, limit)
                 return
-        self._startBodyDeadline()
+        self._timing.startBody()
         request.gotLength(None if head.chunked else head.content_length)
         if head.expect_continue:
             self._write(self._conn.send_continue())
-
-    def _startBodyDeadline(self) -> None:
-        self._bodyStart = self._loop.time()
-        self._bodyBytes = 0
-        self._timerKind = _BODY
-        self._deadline = deadline = self._bodyDeadline()
-        handle = self._timerHandle
-        if handle is None or handle.when() > deadline:
-            # Body deadlines may be shorter than the timer's tick: arm for this one.
-            if handle is not None:
-                handle.cancel()
-            self._timerHandle = self._loop.call_at(deadline, self._onTimer)
-
-    def _bodyDeadline(self) -> float:
-        """When the body being received times out: silence, or an average rate too low."""
-        limits = self.limits
-        start = self._bodyStart
-        assert start is not None
-        deadline = self._loop.time() + limits.body_timeout
-        rate = limits.min_body_rate
-        if rate > 0:
-            # The moment at which the bytes received so far fall below the minimum average
-            # rate: a byte-dribbling client cannot hold the connection by never going silent.
-            deadline = min(deadline, start + max(limits.body_rate_grace, self._bodyBytes / rate))
-        return deadline
 
     def _bodyLimitFor(self, request: Request, head: RequestHead) -> int | None:
         site = self.site
@@ -312,9 +265,10 @@ class HTTPChannel(asyncio.Protocol):
         request = self._request
         if request is None:
             return
-        self._deadline = None  # no deadline while the application works on the request
-        self._bodyStart = None
-        self._timerKind = _BODY
+        timing = self._timing
+        timing.deadline = None  # no deadline while the application works on the request
+        timing.bodyStart = None
+        timing.kind = BODY
         try:
             request.requestReceived(request.method, request.uri, request.clientproto)
         except Exception:
@@ -418,11 +372,12 @@ class HTTPChannel(asyncio.Protocol):
             self._close()
             return
         conn.start_next_cycle()
-        # _setDeadline(idle_timeout, _IDLE), inlined: this runs after every response.
-        self._timerKind = _IDLE
-        self._deadline = self._loop.time() + self.limits.idle_timeout
-        if self._timerHandle is None:
-            self._armTimer()
+        # timing.setDeadline(idle_timeout, IDLE), inlined: this runs after every response.
+        timing = self._timing
+        timing.kind = IDLE
+        timing.deadline = self._loop.time() + self.limits.idle_timeout
+        if timing.handle is None:
+            timing.arm()
         if not self._inEvents:
             self._processEvents()  # else the loop further up the stack goes on by itself
 
@@ -481,24 +436,20 @@ class HTTPChannel(asyncio.Protocol):
         if head is not None:
             self._pendingHead = None
             self._write(head)
-        self._sendDeadline = self._loop.time() + self.limits.send_timeout
-        self._sendBuffered = -1
+        timing = self._timing
+        timing.sendfileStarted()
         task = self._loop.create_task(
-            send_zero_copy(self._loop, self.transport, file, offset, count, self._sendProgress)
+            send_zero_copy(self._loop, self.transport, file, offset, count, timing.sendProgress)
         )
         self._sendfileTask = task
         task.add_done_callback(self._sendfileDone)
         return task
 
-    def _sendProgress(self) -> None:
-        """A sendfile moved bytes: the client reads (looked at when the deadline passes)."""
-        self._sendBuffered = -1
-
     def _sendfileDone(self, task: asyncio.Future[None]) -> None:
         if self._sendfileTask is task:
             self._sendfileTask = None
             if not self._writingPaused:
-                self._sendDeadline = None
+                self._timing.sendDeadline = None
         if task.cancelled():
             return
         exc = task.exception()
@@ -507,7 +458,7 @@ class HTTPChannel(asyncio.Protocol):
             transport = self.transport
             if transport is not None:
                 self._closing = True  # the framing is lost
-                self._cancelTimer()
+                self._timing.cancel()
                 transport.abort()
 
     def getPeer(self) -> _Address:
@@ -569,12 +520,13 @@ class HTTPChannel(asyncio.Protocol):
         if self._closing:
             return
         self._closing = True
-        self._cancelTimer()
+        timing = self._timing
+        timing.cancel()
         transport = self.transport
         if transport is None:
             return
-        if self._sendDeadline is not None:
-            self._armTimer()  # the close waits for the client to read what is buffered
+        if timing.sendDeadline is not None:
+            timing.arm()  # the close waits for the client to read what is buffered
         stillSending = self._conn.their_state in _STILL_SENDING
         if stillSending and not self._lost and _canHalfClose(transport):
             # Closing a socket with unread input makes the kernel answer with RST, and a client
@@ -585,7 +537,7 @@ class HTTPChannel(asyncio.Protocol):
                 self._readingPaused = False
                 transport.resume_reading()
             transport.write_eof()
-            self._lingerHandle = self._loop.call_later(self.limits.linger_timeout, transport.close)
+            timing.linger(transport.close)
         else:
             transport.close()
 
@@ -609,124 +561,19 @@ class HTTPChannel(asyncio.Protocol):
             self._readingPaused = False
             transport.resume_reading()
 
-    # One timer per connection, ticking at most every `_tick` seconds (the shortest timeout).
-    # Moving a deadline is an assignment: a new deadline is never earlier than the next tick,
-    # because it is at least `_tick` away from now and the timer was armed at most `_tick`
-    # ago. So the hot path never creates or cancels timer handles.
-    def _setDeadline(self, seconds: float, kind: str) -> None:
-        self._timerKind = kind
-        self._deadline = self._loop.time() + seconds
-        if self._timerHandle is None:
-            self._armTimer()
-
-    def _armTimer(self) -> None:
-        limits = self.limits
-        self._tick = tick = min(limits.header_timeout, limits.idle_timeout, limits.send_timeout)
-        deadline = self._deadline
-        when = self._loop.time() + tick
-        if deadline is not None and deadline < when:
-            when = deadline
-        send = self._sendDeadline
-        if send is not None and send < when:
-            when = send
-        self._timerHandle = self._loop.call_at(when, self._onTimer)
-
-    def _cancelTimer(self) -> None:
-        self._deadline = None
-        handle = self._timerHandle
-        if handle is not None:
-            self._timerHandle = None
-            handle.cancel()
-
-    def _onTimer(self) -> None:
-        self._timerHandle = None
-        if self._lost:
-            return
-        send = self._sendDeadline
-        if send is not None and self._loop.time() >= send and not self._sendMoved():
-            self._sendTimedOut()
-            return
-        send = self._sendDeadline
-        if self._closing:
-            if send is not None:
-                self._armTimer()
-            return
-        deadline = self._deadline
-        if deadline is None or self._loop.time() < deadline:
-            self._armTimer()
-            return
-        kind = self._timerKind
-        if kind is _IDLE:
+    def _deadlinePassed(self, kind: str) -> None:
+        """The timer says the wait of *kind* (`IDLE`, `HEADERS`, `BODY`) went on too long."""
+        if kind is IDLE:
             _log.debug("closing idle connection from %s", self._peerText())
             self._close()
-        else:
-            self._bodyStart = None
-            what = "request head" if kind is _HEADERS else "request body"
-            _log.info("timed out waiting for the %s from %s", what, self._peerText())
-            self._sendError(BadRequest(status=408, reason=f"timed out waiting for the {what}"))
-
-    def _sendMoved(self) -> bool:
-        """Whether fewer bytes wait to be sent than when the send deadline was set.
-
-        Checked only when the deadline passes, so the hot path stays free of it: a stalled
-        client is dropped between one and two `Limits.send_timeout` after its last read.
-        """
-        size = _unsent(self.transport)
-        last = self._sendBuffered
-        moved = last < 0 or size < last
-        self._sendBuffered = size
-        if moved:
-            self._sendDeadline = self._loop.time() + self.limits.send_timeout
-        return moved
-
-    def _sendTimedOut(self) -> None:
-        _log.info(
-            "aborting the connection to %s: it read nothing of the response for %g s",
-            self._peerText(),
-            self.limits.send_timeout,
-        )
-        self._closing = True
-        self._cancelTimer()
-        self._sendDeadline = None
-        sending = self._sendfileTask
-        if sending is not None:
-            # Aborting the transport under the stdlib loop's sendfile corrupts the transport's
-            # state (CPython 3.11): stop the send first, abort once it has unwound.
-            sending.add_done_callback(self._abortTransport)
-            sending.cancel()
             return
-        self._abortTransport()
-
-    def _abortTransport(self, _task: object = None) -> None:
-        transport = self.transport
-        if transport is not None:
-            transport.abort()
+        self._timing.bodyStart = None
+        what = "request head" if kind is HEADERS else "request body"
+        _log.info("timed out waiting for the %s from %s", what, self._peerText())
+        self._sendError(BadRequest(status=408, reason=f"timed out waiting for the {what}"))
 
 
 _STILL_SENDING = frozenset(("HEAD", "BODY", "ERROR"))  # H1Connection.their_state values
-
-
-def _unsent(transport: asyncio.Transport | None) -> int:
-    """Bytes written and not yet taken by the client: the transport's buffer and the kernel's.
-
-    The kernel's share matters: a client reading slowly drains the socket's send queue long
-    before the socket turns writable again and the transport's own buffer shrinks.
-    """
-    if transport is None:
-        return 0
-    size = transport.get_write_buffer_size()
-    sock = transport.get_extra_info("socket")
-    if sock is not None and _OUTQ is not None:
-        try:
-            raw = fcntl.ioctl(sock.fileno(), _OUTQ, b"\0\0\0\0")
-            size += int.from_bytes(raw, sys.byteorder, signed=True)
-        except (OSError, ValueError):
-            pass  # not a socket the ioctl knows (UNIX sockets on some systems, a closed one)
-    return size
-
-
-# SIOCOUTQ (Linux's TIOCOUTQ on sockets): bytes in the socket's send queue, not yet acked.
-_OUTQ: int | None = getattr(termios, "TIOCOUTQ", None) if sys.platform == "linux" else None
 
 
 def _canHalfClose(transport: asyncio.Transport) -> bool:

@@ -5,7 +5,8 @@ head is located and its request line checked here (strictly, per RFC 9112), head
 are parsed by llhttp through httptools, and bodies (Content-Length and chunked) are framed
 here, lazily: the connection only looks at the bytes of request N+1 once the response to
 request N has ended and `H1Connection.start_next_cycle` was called, so pipelined requests
-come out one at a time, in order, whatever the segmentation of the input.
+come out one at a time, in order, whatever the segmentation of the input. Helpers:
+`_h1_head` (heads in pieces, llhttp's sink), `_h1_body` (chunked decoding), `_h1_framing`.
 """
 
 from __future__ import annotations
@@ -32,14 +33,23 @@ from plait.web._events import (
     RequestHead,
     Sentinel,
 )
-from plait.web._h1_parse import (
-    checkHeaders,
-    checkRequestLine,
-    diagnoseRequestLine,
-    knownRequestLines,
+from plait.web._h1_body import END_OF_MESSAGE, ChunkedDecoder
+from plait.web._h1_framing import (
+    CONTINUE,
+    FORBIDDEN_IN_VALUE,
+    FRAMING_NAME_SIZES,
+    checkName,
+    checkValues,
+    connectionHeader,
+    connectionTokens,
+    errorResponse,
+    newStatusLine,
+    statusLines,
+    validNames,
 )
+from plait.web._h1_head import HeaderSink, HeadScanner, llhttpReason
+from plait.web._h1_parse import checkHeaders, checkRequestLine, knownRequestLines
 from plait.web._limits import Limits
-from plait.web._responses import RESPONSES
 
 __all__ = ["H1Connection"]
 
@@ -54,21 +64,8 @@ CLOSED: Final = "CLOSED"  # them: the peer closed its side
 ERROR: Final = "ERROR"  # a BadRequest was produced or sent
 SWITCHED: Final = "SWITCHED"  # us: 101 sent, the connection belongs to another protocol
 
-_SPECIAL_LENGTHS: Final = frozenset((4, 6, 10, 14, 17))
-_MAX_EMPTY_LINES: Final = 4  # RFC 9112 section 2.2: ignore at least one CRLF before a request
-_BARE_CR_OR_LF: Final = re.compile(rb"\r[^\n]|(?<!\r)\n")
 # Text in which every CR and LF belongs to a CRLF (possessive: linear on any input).
 _ONLY_CRLF: Final = re.compile(rb"[^\r\n]*+(?:\r\n[^\r\n]*+)*+")
-_CHUNK_LINE: Final = re.compile(
-    rb"([0-9A-Fa-f]{1,16})"
-    rb"(?:[ \t]*;[ \t]*[-!#$%&'*+.^_`|~0-9A-Za-z]+"
-    rb"(?:[ \t]*=[ \t]*(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+"
-    rb'|"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"))?)*'
-)
-_FIELD_LINE: Final = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+:[\t \x21-\x7e\x80-\xff]*")
-_TOKEN: Final = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
-_FORBIDDEN_IN_VALUE: Final = re.compile(rb"[\r\n\x00]")
-_FORBIDDEN_IN_REASON: Final = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 # Response framing.
 _NO_BODY: Final = 0  # HEAD, 1xx, 204, 304: nothing on the wire
@@ -76,53 +73,6 @@ _LENGTH: Final = 1  # Content-Length set by the application
 _CHUNKED: Final = 2
 _UNTIL_CLOSE: Final = 3  # HTTP/1.0 without a length: the end of the body is the close
 _RAW: Final = 4  # after 101 Switching Protocols
-
-_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
-_FRAMING_NAME_SIZES: Final = frozenset((10, 14, 17))  # Connection, Content-Length, T-E
-_END_OF_MESSAGE: Final = EndOfMessage()  # frozen and field-less: one instance serves all
-
-# Response header names already checked to be tokens: responses repeat the same few names.
-_validNames: set[bytes] = set()
-_statusLines: dict[tuple[int, bytes], bytes] = {}
-_MAX_VALID_NAMES: Final = 1000
-
-
-class _HeaderSink:
-    """Collects llhttp's header callbacks (names as sent, values stripped of OWS)."""
-
-    __slots__ = ("complete", "done", "headers", "special")
-
-    def __init__(self) -> None:
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.special: list[tuple[bytes, bytes]] = []  # fields checkHeaders may care about
-        self.complete = False
-        self.done = False  # llhttp saw the whole message (a request without a body)
-
-    def reset(self) -> None:
-        self.headers = []
-        self.special = []
-        self.complete = False
-        self.done = False
-
-    def on_message_complete(self) -> None:
-        self.done = True
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if value and value[-1] in (0x20, 0x09):
-            value = value.rstrip(b" \t")
-        self.headers.append((name, value))
-        # Host, Expect, Connection, Content-Length, Transfer-Encoding, by length.
-        if len(name) in _SPECIAL_LENGTHS:
-            self.special.append((name, value))
-
-    def on_headers_complete(self) -> None:
-        self.complete = True
-
-
-def _llhttpReason(error: Exception) -> str:
-    text = str(error).encode("ascii", "replace").decode("ascii")
-    text = "".join(c if " " <= c <= "~" else "?" for c in text)[:80]
-    return f"malformed request head: {text}" if text else "malformed request head"
 
 
 class H1Connection:
@@ -137,39 +87,35 @@ class H1Connection:
     __slots__ = (
         "_bodyLeft",
         "_buf",
-        "_chunkLeft",
-        "_chunkState",
         "_chunked",
+        "_chunks",
         "_clientKeepAlive",
         "_contentLength",
         "_continueSent",
         "_declared",
         "_discard",
-        "_emptyLines",
         "_eof",
         "_expectContinue",
         "_framing",
         "_isHead",
         "_keepAlive",
-        "_lineEnd",
         "_maxBody",
         "_minor",
         "_our",
         "_parser",
+        "_partial",
         "_received",
         "_requestLine",
-        "_scanned",
         "_sent",
         "_sink",
         "_their",
-        "_trailerBytes",
         "limits",
     )
 
     def __init__(self, limits: Limits = Limits()) -> None:  # noqa: B008  (frozen, immutable)
         self.limits = limits
         self._parser: HttpRequestParser | None = None
-        self._sink: _HeaderSink | None = None
+        self._sink: HeaderSink | None = None
         self._buf = bytearray()
         self._eof = False
         self._discard = False
@@ -179,10 +125,8 @@ class H1Connection:
         self._resetRequest()
 
     def _resetRequest(self) -> None:
-        self._emptyLines = 0
+        self._partial: HeadScanner | None = None  # a head that arrived in pieces
         self._requestLine: tuple[bytes, bytes, int] = (b"", b"", 1)
-        self._lineEnd = -1  # index of the CR ending the request line, once validated
-        self._scanned = 0  # how far the head was searched for its end and bare CR/LF
         self._minor = 1
         self._isHead = False
         self._clientKeepAlive = True
@@ -191,9 +135,7 @@ class H1Connection:
         self._expectContinue = False
         self._continueSent = False
         self._bodyLeft = 0
-        self._chunkState = 0
-        self._chunkLeft = 0
-        self._trailerBytes = 0
+        self._chunks: ChunkedDecoder | None = None
         self._received = 0
         self._maxBody: int | None = self.limits.max_body_bytes
         self._framing = _NO_BODY
@@ -261,7 +203,7 @@ class H1Connection:
             if self._bodyLeft or not self._clientKeepAlive:
                 return self._nextBody()
             self._their = DONE  # a bodiless persistent request, most of them (_endOfMessage)
-            return _END_OF_MESSAGE
+            return END_OF_MESSAGE
         if their is IDLE:
             if not self._buf and not self._eof:
                 return NEED_DATA  # between requests, nothing buffered: most calls
@@ -288,9 +230,10 @@ class H1Connection:
     def _nextHead(self) -> Event | Sentinel:
         buf = self._buf
         limits = self.limits
-        if self._lineEnd < 0 and buf[:2] != b"\r\n":
+        partial = self._partial
+        if (partial is None or partial.lineEnd < 0) and buf[:2] != b"\r\n":
             # The common case: a whole head is already buffered. Same checks, same order as
-            # the incremental path below (request line, bare CR/LF, size), in fewer steps.
+            # `HeadScanner` (request line, bare CR/LF, size), in fewer steps.
             maxHead = limits.max_header_bytes
             end = buf.find(b"\r\n\r\n", 0, maxHead + 1)
             if 0 <= end <= maxHead - 4:
@@ -318,57 +261,19 @@ class H1Connection:
                         BadRequest(status=400, reason="bare CR or LF in request head")
                     )
                 self._requestLine = requestLine
-                self._lineEnd = lf - 1
                 return self._parseHead(head)
-        if self._lineEnd < 0:
-            while buf[:2] == b"\r\n":
-                del buf[:2]
-                self._emptyLines += 1
-                if self._emptyLines > _MAX_EMPTY_LINES:
-                    return self._fail(BadRequest(status=400, reason="too many empty lines"))
-            if not buf or buf == b"\r":
-                return self._needData()
+        if partial is None:
+            partial = self._partial = HeadScanner()
+        found = partial.scan(buf, limits)
+        if found is None:
+            return self._needData()  # only empty lines so far: the peer is still IDLE
         self._their = HEAD
-        maxHead = limits.max_header_bytes
-        size = min(len(buf), maxHead + 1)
-        if self._lineEnd < 0:
-            lf = buf.find(b"\n", 0, size)
-            if lf < 0:
-                problem = diagnoseRequestLine(bytes(buf[:size]), False, limits.max_request_target)
-                if problem is not None:
-                    return self._fail(problem)
-                if size > maxHead:
-                    return self._fail(BadRequest(status=431, reason="request head too large"))
-                return self._needData()
-            line = checkRequestLine(bytes(buf[:lf]), limits.max_request_target)
-            if isinstance(line, BadRequest):
-                return self._fail(line)
-            self._requestLine = line
-            self._lineEnd = lf - 1
-            self._scanned = lf - 1
-        start = self._scanned
-        end = buf.find(b"\r\n\r\n", max(start - 3, self._lineEnd), size)
-        checkTo = end + 4 if end >= 0 else size
-        checkFrom = max(start - 1, self._lineEnd)
-        # When every CR and LF in the range belongs to a CRLF there is nothing bare: three
-        # counts prove it far faster than the regex, which decides only the other cases.
-        crlf = buf.count(b"\r\n", checkFrom, checkTo)
-        if (
-            buf.count(b"\r", checkFrom, checkTo) != crlf
-            or buf.count(b"\n", checkFrom, checkTo) != crlf
-        ) and _BARE_CR_OR_LF.search(buf, checkFrom, checkTo) is not None:
-            return self._fail(BadRequest(status=400, reason="bare CR or LF in request head"))
-        if end < 0:
-            if size > maxHead:
-                return self._fail(BadRequest(status=431, reason="request head too large"))
-            self._scanned = size
-            return self._needData()
-        headEnd = end + 4
-        if headEnd > maxHead:
-            return self._fail(BadRequest(status=431, reason="request head too large"))
-        head = bytes(buf[:headEnd])
-        del buf[:headEnd]
-        return self._parseHead(head)
+        if type(found) is bytes:
+            self._requestLine = partial.requestLine
+            return self._parseHead(found)
+        if type(found) is BadRequest:
+            return self._fail(found)
+        return self._needData()  # NEED_DATA: the head has begun
 
     def _parseHead(self, head: bytes) -> Event:
         method, target, minor = self._requestLine
@@ -379,7 +284,7 @@ class H1Connection:
         sink = self._sink
         self._parser = None
         if parser is None or sink is None or minor > 1:
-            sink = _HeaderSink()
+            sink = HeaderSink()
             parser = HttpRequestParser(sink)
             if minor > 1:
                 parser.set_dangerous_leniencies(lenient_version=True)
@@ -395,7 +300,7 @@ class H1Connection:
             return self._fail(BadRequest(status=501, reason="request method not implemented"))
         except HttpParserError as error:
             if not sink.complete:
-                return self._fail(BadRequest(status=400, reason=_llhttpReason(error)))
+                return self._fail(BadRequest(status=400, reason=llhttpReason(error)))
             # llhttp objects to the framing after the fields parsed: checkHeaders says why.
         else:
             if sink.done and minor <= 1:
@@ -435,7 +340,7 @@ class H1Connection:
         if not self._clientKeepAlive:
             self._discard = True  # Twisted too ignores bytes after a non-persistent request
             self._buf.clear()
-        return _END_OF_MESSAGE
+        return END_OF_MESSAGE
 
     def _nextBody(self) -> Event | Sentinel:
         left = self._bodyLeft
@@ -459,72 +364,17 @@ class H1Connection:
         return Data(data=data)
 
     def _nextChunked(self) -> Event | Sentinel:
-        buf = self._buf
-        while True:
-            state = self._chunkState
-            if state == 0:  # chunk-size line
-                maxLine = 17 + self.limits.max_chunk_ext_bytes
-                lf = buf.find(b"\n", 0, maxLine + 1)
-                if lf < 0:
-                    if len(buf) > maxLine:
-                        return self._fail(BadRequest(status=400, reason="chunk line too long"))
-                    return self._needData()
-                if lf == 0 or buf[lf - 1] != 0x0D:
-                    return self._fail(BadRequest(status=400, reason="bare LF in chunked body"))
-                match = _CHUNK_LINE.fullmatch(buf, 0, lf - 1)
-                if match is None:
-                    return self._fail(BadRequest(status=400, reason="invalid chunk line"))
-                size = int(match[1], 16)
-                del buf[: lf + 1]
-                if size == 0:
-                    self._chunkState = 3
-                    continue
-                maxBody = self._maxBody
-                if maxBody is not None and self._received + size > maxBody:
-                    return self._fail(BadRequest(status=413, reason="request body too large"))
-                self._chunkLeft = size
-                self._chunkState = 1
-            elif state == 1:  # chunk data
-                if not buf:
-                    return self._needData()
-                left = self._chunkLeft
-                if len(buf) <= left:
-                    data = bytes(buf)
-                    buf.clear()
-                else:
-                    data = bytes(buf[:left])
-                    del buf[:left]
-                self._chunkLeft = left - len(data)
-                self._received += len(data)
-                if not self._chunkLeft:
-                    self._chunkState = 2
-                return Data(data=data)
-            elif state == 2:  # CRLF after the data
-                if buf[:2] == b"\r\n":
-                    del buf[:2]
-                    self._chunkState = 0
-                    continue
-                if not buf or buf == b"\r":
-                    return self._needData()
-                return self._fail(BadRequest(status=400, reason="missing CRLF after chunk data"))
-            else:  # trailer section, ended by an empty line
-                room = self.limits.max_trailer_bytes - self._trailerBytes
-                lf = buf.find(b"\n")
-                if lf < 0 or lf + 1 > room:
-                    if lf >= 0 or len(buf) > room:
-                        return self._fail(
-                            BadRequest(status=431, reason="trailer section too large")
-                        )
-                    return self._needData()
-                if lf == 0 or buf[lf - 1] != 0x0D:
-                    return self._fail(BadRequest(status=400, reason="bare LF in trailer section"))
-                if lf == 1:
-                    del buf[:2]
-                    return self._endOfMessage()
-                if _FIELD_LINE.fullmatch(buf, 0, lf - 1) is None:
-                    return self._fail(BadRequest(status=400, reason="invalid trailer field"))
-                del buf[: lf + 1]
-                self._trailerBytes += lf + 1
+        chunks = self._chunks
+        if chunks is None:
+            chunks = self._chunks = ChunkedDecoder()
+        event = chunks.decode(self._buf, self.limits, self._maxBody)
+        if event is NEED_DATA:
+            return self._needData()
+        if event is END_OF_MESSAGE:
+            return self._endOfMessage()
+        if type(event) is BadRequest:
+            return self._fail(event)
+        return event
 
     # -- output -----------------------------------------------------------------------------
 
@@ -541,7 +391,7 @@ class H1Connection:
         if maxBody is not None and (self._contentLength or 0) > maxBody:
             return b""  # never invite a body that will be refused
         self._continueSent = True
-        return _CONTINUE
+        return CONTINUE
 
     def start_response(
         self,
@@ -563,34 +413,23 @@ class H1Connection:
         # RFC 9110 section 2.5: a server sends its own highest conformant version, so
         # HTTP/1.1 even to an HTTP/1.0 client (Twisted echoes the request's version).
         # Only checked status codes and reasons are ever cached.
-        statusLine = _statusLines.get((status, reason))
+        statusLine = statusLines.get((status, reason))
         if statusLine is None:
-            if not 100 <= status <= 999:
-                raise ValueError(f"invalid status code: {status!r}")
-            if _FORBIDDEN_IN_REASON.search(reason) is not None:
-                raise ValueError(f"invalid reason phrase: {reason[:64]!r}")
-            statusLine = b"HTTP/1.1 %d %s\r\n" % (status, reason)
-            if len(_statusLines) < _MAX_VALID_NAMES:
-                _statusLines[status, reason] = statusLine
+            statusLine = newStatusLine(status, reason)
         out: list[bytes] = [statusLine]
         # One scan over all values instead of one per header (this runs on every response).
         if (
             not trusted
-            and _FORBIDDEN_IN_VALUE.search(b"".join([value for _, value in headers])) is not None
+            and FORBIDDEN_IN_VALUE.search(b"".join([value for _, value in headers])) is not None
         ):
-            for _, value in headers:
-                if _FORBIDDEN_IN_VALUE.search(value) is not None:
-                    raise ValueError(f"header value contains CR, LF or NUL: {value[:64]!r}")
-        known = _validNames
+            checkValues(headers)
+        known = validNames
         length: bytes | None = None
         connection: list[bytes] | None = None
         for name, value in headers:
             if not trusted and name not in known:
-                if type(name) is not bytes or _TOKEN.fullmatch(name) is None:
-                    raise ValueError(f"invalid header name: {name[:64]!r}")
-                if len(known) < _MAX_VALID_NAMES:
-                    known.add(name)
-            if len(name) in _FRAMING_NAME_SIZES:
+                checkName(name)
+            if len(name) in FRAMING_NAME_SIZES:
                 lowered = name.lower()
                 if lowered == b"content-length":
                     value = value.strip(b" \t")
@@ -606,9 +445,7 @@ class H1Connection:
                 if lowered == b"connection":
                     if connection is None:
                         connection = []
-                    connection.extend(
-                        t.strip(b" \t").lower() for t in value.split(b",") if t.strip(b" \t")
-                    )
+                    connection.extend(connectionTokens(value))
                     continue
             out += (name, b": ", value, b"\r\n")
 
@@ -648,13 +485,9 @@ class H1Connection:
         if self._their is BODY and not self._bodyBuffered():
             closing = True  # the rest of the request body would be read as the next request
         if connection:
-            tokens = [t for t in connection if t != b"close" and t != b"keep-alive"]
-            if closing:
-                tokens.append(b"close")
-            elif self._minor == 0:
-                tokens.append(b"keep-alive")
-            if tokens:
-                out.append(b"Connection: %s\r\n" % b", ".join(tokens))
+            line = connectionHeader(connection, closing, self._minor)
+            if line is not None:
+                out.append(line)
         elif closing:
             out.append(b"Connection: close\r\n")
         elif self._minor == 0:
@@ -776,22 +609,4 @@ class H1Connection:
             self._their = ERROR
         if started:
             return b""
-        status = event.status
-        if type(status) is not int or not 400 <= status <= 599:
-            raise ValueError(f"not an error status: {status!r}")
-        reason = RESPONSES.get(status, b"Error")
-        body = event.reason.encode("ascii", "replace") + b"\n"
-        out = [
-            b"HTTP/1.1 %d %s\r\n" % (status, reason),
-            b"Content-Type: text/plain; charset=utf-8\r\n",
-            b"Content-Length: %d\r\n" % len(body),
-            b"Connection: close\r\n",
-        ]
-        for name, value in headers or ():
-            if _TOKEN.fullmatch(name) is None or _FORBIDDEN_IN_VALUE.search(value):
-                raise ValueError(f"invalid header: {name[:64]!r}")
-            out.append(b"%s: %s\r\n" % (name, value))
-        out.append(b"\r\n")
-        if not self._isHead:  # RFC 9110 section 9.3.2: a response to HEAD has no content
-            out.append(body)
-        return b"".join(out)
+        return errorResponse(event.status, event.reason, headers, self._isHead)
